@@ -1,0 +1,19 @@
+"""Define-by-run automatic differentiation: :class:`Tensor`, :class:`Function`, ``no_grad``.
+
+Imports only :mod:`ember.backend`.
+"""
+
+from ember.autograd.function import Function, unbroadcast
+from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ember.autograd.tensor import Tensor, tensor
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "Function",
+    "unbroadcast",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+]

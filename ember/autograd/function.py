@@ -1,0 +1,71 @@
+"""The graph node: a differentiable primitive with ``forward`` and ``backward`` on raw arrays.
+
+Each primitive op is a small subclass (tinygrad's ``function.py`` style): ``forward``
+computes the result from arrays and keeps only what ``backward`` needs;
+``backward`` maps the upstream gradient to one gradient per input (``None``
+where an input needs none). ``Function.apply`` runs it and records the node
+when recording is on and some input requires grad.
+"""
+
+from __future__ import annotations
+
+from ember.autograd import grad_mode
+from ember.autograd.tensor import Tensor
+
+
+class Function:
+    """Base class of differentiable primitives.
+
+    Subclasses implement ``forward(self, *arrays, **kwargs) -> array`` and
+    ``backward(self, grad) -> array | tuple[array | None, ...]``.
+    ``self.needs_grad`` (a tuple of bools, one per input) tells ``backward``
+    which input gradients are wanted, so it can skip the others.
+    """
+
+    __slots__ = ("parents", "needs_grad", "__dict__")
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **kwargs) -> Tensor:
+        """Run the op on tensors and record it in the graph when needed."""
+        ctx = cls()
+        needs = tuple(t.requires_grad for t in inputs)
+        record = grad_mode._STATE["enabled"] and any(needs)
+        ctx.needs_grad = needs
+        out = ctx.forward(*[t.data for t in inputs], **kwargs)
+        result = Tensor._wrap(out, record)
+        if record:
+            ctx.parents = inputs
+            result._ctx = ctx
+        return result
+
+    def forward(self, *arrays, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    @property
+    def name(self) -> str:
+        """The op's name, for error messages and graph drawings."""
+        return type(self).__name__
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
+
+    Args:
+        grad: gradient with the broadcast (output) shape.
+        shape: the input's shape.
+
+    Returns:
+        An array of exactly ``shape``.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad

@@ -1,0 +1,107 @@
+"""The array namespace ember computes with: NumPy by default, CuPy on a GPU.
+
+Everything above this package asks for arrays through here, so switching the
+backend is a matter of the namespace, not of rewriting layers (DESIGN.md §2).
+
+- :func:`xp` returns the active array module (``numpy`` or ``cupy``).
+- :func:`set_backend` / :func:`get_backend` select it; the ``EMBER_BACKEND``
+  environment variable picks the one used at import time.
+- :mod:`ember.backend.config` holds the float dtype policy (``floatx``).
+- :mod:`ember.backend.random` holds ember's one seeded generator.
+
+This package imports no other ember module.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import numpy as np
+
+from ember.backend import config, random
+from ember.backend.config import floatx, set_floatx
+
+__all__ = [
+    "xp",
+    "set_backend",
+    "get_backend",
+    "available_backends",
+    "to_numpy",
+    "asarray",
+    "config",
+    "random",
+    "floatx",
+    "set_floatx",
+]
+
+_BACKENDS = ("numpy", "cupy")
+_state = {"name": "numpy", "module": np}
+
+
+def available_backends() -> tuple[str, ...]:
+    """Names of the backends ember knows: ``('numpy', 'cupy')``."""
+    return _BACKENDS
+
+
+def get_backend() -> str:
+    """Name of the active backend, ``'numpy'`` or ``'cupy'``."""
+    return _state["name"]
+
+
+def set_backend(name: str) -> None:
+    """Select the array backend for tensors created from now on.
+
+    Args:
+        name: ``'numpy'`` or ``'cupy'``.
+
+    Raises:
+        ValueError: for an unknown name.
+        ImportError: if ``'cupy'`` is asked for and CuPy (or a GPU) is missing.
+    """
+    if name not in _BACKENDS:
+        raise ValueError(f"set_backend: unknown backend. Expected one of {_BACKENDS}. Received: name={name!r}")
+    if name == "cupy":
+        from ember.backend import _cupy
+
+        module = _cupy.load()
+    else:
+        module = np
+    _state["name"], _state["module"] = name, module
+
+
+def xp() -> ModuleType:
+    """The active array module (``numpy`` or ``cupy``)."""
+    return _state["module"]
+
+
+def namespace(array) -> ModuleType:
+    """The array module that owns ``array`` (CuPy arrays → cupy, anything else → numpy)."""
+    if type(array).__module__.startswith("cupy"):
+        return _state["module"] if _state["name"] == "cupy" else _import_cupy()
+    return np
+
+
+def _import_cupy() -> ModuleType:
+    from ember.backend import _cupy
+
+    return _cupy.load()
+
+
+def asarray(data, dtype=None):
+    """Convert ``data`` to an array of the active backend (no copy when already one)."""
+    return _state["module"].asarray(data, dtype=dtype)
+
+
+def to_numpy(array) -> np.ndarray:
+    """Return ``array`` as a NumPy array, copying from the GPU when needed."""
+    if isinstance(array, np.ndarray):
+        return array
+    if hasattr(array, "get"):  # cupy.ndarray
+        return array.get()
+    return np.asarray(array)
+
+
+_env = os.environ.get("EMBER_BACKEND")
+if _env:
+    set_backend(_env)

@@ -1,0 +1,144 @@
+"""Neural-network ops: fused cross-entropies from logits, dropout.
+
+The cross-entropies are hand-written composites: fusing log-softmax with the
+label pick (or sigmoid with BCE) keeps them finite for any logit and makes the
+backward one subtraction (``softmax - onehot``, ``sigmoid - y``) instead of a
+chain of nodes.
+"""
+
+from __future__ import annotations
+
+from ember import backend
+from ember.autograd import Function, Tensor
+from ember.backend import random as _random
+from ember.ops._convert import as_tensor
+
+
+class SparseSoftmaxCrossEntropy(Function):
+    # Fused for stability and speed (one node instead of log_softmax + gather + neg).
+    def forward(self, logits, labels):
+        xp = backend.namespace(logits)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        e = xp.exp(shifted)
+        s = e.sum(axis=-1, keepdims=True)
+        lab = labels.reshape(-1)
+        flat = shifted.reshape(-1, shifted.shape[-1])
+        picked = flat[xp.arange(lab.shape[0]), lab].reshape(labels.shape)
+        self.probs, self.labels = e / s, lab
+        return xp.log(s[..., 0]) - picked
+
+    def backward(self, g):
+        xp = backend.namespace(g)
+        grad = self.probs.copy()
+        flat = grad.reshape(-1, grad.shape[-1])
+        flat[xp.arange(self.labels.shape[0]), self.labels] -= 1
+        return grad * g[..., None], None
+
+
+class SoftmaxCrossEntropy(Function):
+    # Fused for stability: -sum(y * log_softmax(z)) with backward softmax(z) * sum(y) - y.
+    def forward(self, logits, target, axis=-1):
+        xp = backend.namespace(logits)
+        shifted = logits - logits.max(axis=axis, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.logp, self.target, self.axis = logp, target, axis
+        return -(target * logp).sum(axis=axis)
+
+    def backward(self, g):
+        xp = backend.namespace(g)
+        g = xp.expand_dims(g, self.axis)
+        p, y = xp.exp(self.logp), self.target
+        gz = g * (p * y.sum(axis=self.axis, keepdims=True) - y) if self.needs_grad[0] else None
+        gy = -g * self.logp if self.needs_grad[1] else None
+        return gz, gy
+
+
+class SigmoidCrossEntropy(Function):
+    # Fused for stability: max(z, 0) - z*y + log1p(exp(-|z|)), backward sigmoid(z) - y.
+    def forward(self, z, y):
+        xp = backend.namespace(z)
+        self.z, self.y = z, y
+        return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+
+    def backward(self, g):
+        xp = backend.namespace(g)
+        sig = 0.5 * (1 + xp.tanh(0.5 * self.z))
+        gz = g * (sig - self.y) if self.needs_grad[0] else None
+        gy = -g * self.z if self.needs_grad[1] else None
+        return gz, gy
+
+
+def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
+    """Cross-entropy of integer ``labels`` against ``logits``: ``logsumexp(z) - z[label]``.
+
+    Args:
+        labels: int tensor/array of shape ``(...)`` with values in ``[0, classes)``.
+            Not range-checked here (the loss layer checks); out-of-range labels
+            raise IndexError.
+        logits: float tensor of shape ``(..., classes)``.
+
+    Returns:
+        Per-sample losses of shape ``(...)`` in nats.
+    """
+    logits = as_tensor(logits)
+    lab = labels.data if isinstance(labels, Tensor) else backend.asarray(labels)
+    return SparseSoftmaxCrossEntropy.apply(logits, Tensor._wrap(lab.astype("int64", copy=False)))
+
+
+def softmax_cross_entropy(target, logits, axis: int = -1) -> Tensor:
+    """``-sum(target * log_softmax(logits))`` along ``axis``, computed stably.
+
+    Args:
+        target: probabilities (e.g. one-hot), same shape as ``logits``.
+        logits: float tensor ``(..., classes)``.
+        axis: class axis. Defaults to ``-1``.
+
+    Returns:
+        Per-sample losses with ``axis`` removed, in nats.
+    """
+    logits = as_tensor(logits)
+    return SoftmaxCrossEntropy.apply(logits, as_tensor(target, logits), axis=axis % logits.ndim)
+
+
+def sigmoid_cross_entropy(target, logits) -> Tensor:
+    """Elementwise binary cross-entropy from logits: ``max(z,0) - z*y + log1p(exp(-|z|))``.
+
+    Matches PyTorch's ``BCEWithLogitsLoss`` (no reduction). Finite for any ``z``.
+    """
+    logits = as_tensor(logits)
+    return SigmoidCrossEntropy.apply(logits, as_tensor(target, logits))
+
+
+class _Dropout(Function):
+    def forward(self, a, mask):
+        self.mask = mask
+        return a * mask
+
+    def backward(self, g):
+        return g * self.mask, None
+
+
+def dropout(x, rate: float, noise_shape=None, seed=None) -> Tensor:
+    """Inverted dropout: zero each element with probability ``rate``, scale the rest by ``1/(1-rate)``.
+
+    Args:
+        x: input tensor.
+        rate: drop probability in ``[0, 1)``.
+        noise_shape: shape of the mask, broadcast against ``x``. Defaults to ``x.shape``.
+        seed: per-call seed; defaults to ember's global generator.
+
+    Raises:
+        ValueError: if ``rate`` is outside ``[0, 1)``.
+
+    Source: Srivastava et al., "Dropout" (JMLR 2014); inverted scaling as in Keras.
+    """
+    x = as_tensor(x)
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: expected 0 <= rate < 1. Received: rate={rate}")
+    if rate == 0:
+        return x
+    shape = x.shape if noise_shape is None else tuple(noise_shape)
+    keep = _random.generator(seed).random(shape, dtype="float32" if x.dtype != "float64" else "float64") >= rate
+    scale = x.dtype.type(1.0 / (1.0 - rate))
+    mask = backend.asarray(keep * scale, dtype=x.dtype)
+    return _Dropout.apply(x, Tensor._wrap(mask))
