@@ -1,18 +1,43 @@
 """ember: a readable deep-learning framework with define-by-run autograd and a Keras-compatible API.
 
-Low level: ``ember.tensor``, ``Tensor.backward``, ``ember.no_grad``, ``ember.ops``.
-High level: ``ember.layers``, ``ember.models``, ``ember.optimizers``, ``ember.losses``,
-``ember.metrics``, ``ember.datasets``, ``ember.utils``.
+Low level (PyTorch-like): ``ember.tensor``, ``Tensor.backward``, ``ember.no_grad``, ``ember.ops``.
+High level (Keras-like): ``ember.layers``, ``ember.models``, ``ember.optimizers``,
+``ember.losses``, ``ember.metrics``, ``ember.callbacks``, ``ember.datasets``, ``ember.utils``.
+``import ember as keras`` runs Keras code that uses features ember has.
 """
-
-from ember import backend, ops
-from ember.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
-from ember.backend import config
 
 __version__ = "0.1.0"
 
+from ember import backend, ops  # noqa: E402
+from ember.autograd import (  # noqa: E402
+    Tensor,
+    Variable,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    tensor,
+)
+from ember.backend import config  # noqa: E402
+from ember import (  # noqa: E402
+    activations,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    saving,
+    utils,
+)
+from ember.layers import Input  # noqa: E402
+from ember.models import Model, Sequential  # noqa: E402
+
 __all__ = [
+    "__version__",
     "Tensor",
+    "Variable",
     "tensor",
     "no_grad",
     "enable_grad",
@@ -21,5 +46,17 @@ __all__ = [
     "backend",
     "config",
     "ops",
-    "__version__",
+    "activations",
+    "callbacks",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "saving",
+    "utils",
+    "Input",
+    "Model",
+    "Sequential",
 ]

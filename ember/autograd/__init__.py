@@ -6,10 +6,12 @@ Imports only :mod:`ember.backend`.
 from ember.autograd.function import Function, unbroadcast
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ember.autograd.tensor import Tensor, tensor
+from ember.autograd.variable import Variable
 
 __all__ = [
     "Tensor",
     "tensor",
+    "Variable",
     "Function",
     "unbroadcast",
     "no_grad",

@@ -1,0 +1,230 @@
+"""Initializer classes. Arrays come from the backend; random draws from ember's generator."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ember import backend
+from ember.backend import random as _random
+from ember.utils.registry import lookup
+
+
+def _fans(shape: tuple) -> tuple[int, int]:
+    """(fan_in, fan_out) as Keras computes them: kernels ``(*receptive, in, out)``."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2]) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: ``__call__(shape, dtype=None)`` returns an array of that shape."""
+
+    def __call__(self, shape, dtype=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """Constructor arguments, for serialization."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Rebuild from :meth:`get_config`'s output."""
+        return cls(**config)
+
+
+def _dtype(dtype):
+    return np.dtype(dtype or backend.floatx())
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape, dtype=None):
+        return backend.xp().zeros(tuple(shape), dtype=_dtype(dtype))
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, dtype=None):
+        return backend.xp().ones(tuple(shape), dtype=_dtype(dtype))
+
+
+class Constant(Initializer):
+    """All equal to ``value``. Defaults to ``0.0``."""
+
+    def __init__(self, value: float = 0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return backend.xp().full(tuple(shape), self.value, dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    """Normal draws with ``mean`` (default 0.0) and ``stddev`` (default 0.05)."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        draw = _random.generator(self.seed).normal(self.mean, self.stddev, size=tuple(shape))
+        return backend.asarray(draw, dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(Initializer):
+    """Uniform draws in ``[minval, maxval)``. Defaults to ``[-0.05, 0.05)``."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        draw = _random.generator(self.seed).uniform(self.minval, self.maxval, size=tuple(shape))
+        return backend.asarray(draw, dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class VarianceScaling(Initializer):
+    """Draws with variance ``scale / n``, ``n`` the fan given by ``mode``.
+
+    ``distribution``: ``'truncated_normal'`` (stddev corrected by 0.8796 for the
+    2-sigma truncation), ``'untruncated_normal'`` or ``'uniform'`` (limit
+    ``sqrt(3 * scale / n)``). Source: ``keras.initializers.VarianceScaling``.
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg. Received: mode={mode!r}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(f"VarianceScaling: unknown distribution. Received: distribution={distribution!r}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = _fans(tuple(shape))
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        var = self.scale / max(1.0, n)
+        rng = _random.generator(self.seed)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * var)
+            draw = rng.uniform(-limit, limit, size=tuple(shape))
+        elif self.distribution == "untruncated_normal":
+            draw = rng.normal(0.0, math.sqrt(var), size=tuple(shape))
+        else:
+            std = math.sqrt(var) / 0.87962566103423978
+            draw = _truncated_normal(rng, std, tuple(shape))
+        return backend.asarray(draw, dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+def _truncated_normal(rng: np.random.Generator, std: float, shape: tuple) -> np.ndarray:
+    """Normal draws re-drawn until within two standard deviations."""
+    out = rng.normal(0.0, 1.0, size=shape)
+    bad = np.abs(out) > 2
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2
+    return out * std
+
+
+class GlorotUniform(VarianceScaling):
+    """Uniform in ``±sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010). Keras's default kernel init."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotNormal(VarianceScaling):
+    """Truncated normal with stddev ``sqrt(2 / (fan_in + fan_out))``."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeNormal(VarianceScaling):
+    """Truncated normal with stddev ``sqrt(2 / fan_in)`` (He et al. 2015)."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeUniform(VarianceScaling):
+    """Uniform in ``±sqrt(6 / fan_in)``."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunNormal(VarianceScaling):
+    """Truncated normal with stddev ``sqrt(1 / fan_in)`` (LeCun 1998)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunUniform(VarianceScaling):
+    """Uniform in ``±sqrt(3 / fan_in)``."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+_REGISTRY = {
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal,
+    "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+}
+
+
+def get(identifier) -> Initializer:
+    """Resolve a name (``'glorot_uniform'``), an Initializer, or a callable.
+
+    Raises:
+        ValueError: for an unknown name, listing the valid ones.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer):
+        return identifier
+    found = lookup("initializer", identifier, _REGISTRY)
+    return found() if isinstance(found, type) else found

@@ -1,0 +1,95 @@
+"""``Input``: a symbolic placeholder (``KerasTensor``) that records the layers applied to it.
+
+Calling a layer on a KerasTensor does no math: it works out the output shape
+and returns a new KerasTensor remembering ``(layer, inputs, kwargs)``. Models
+built from such graphs (``Sequential([Input(...), ...])``, the functional API)
+replay those records on real tensors.
+"""
+
+from __future__ import annotations
+
+from ember.backend import floatx
+from ember.layers.layer import Layer, unique_name
+
+
+class KerasTensor:
+    """A symbolic tensor: shape (batch axis first, may be ``None``) and dtype, no values.
+
+    Attributes:
+        shape: tuple, e.g. ``(None, 784)``.
+        dtype: dtype name.
+        name: the producing input's or layer's name.
+        history: ``(layer, inbound, args, kwargs)`` of the call that made it, or ``None`` for inputs.
+    """
+
+    def __init__(self, shape, dtype=None, name=None, history=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype or floatx()
+        self.name = name
+        self.history = history
+
+    @property
+    def ndim(self) -> int:
+        """Rank, batch axis included."""
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class InputLayer(Layer):
+    """The layer behind :func:`Input`: holds the model input's shape.
+
+    Args:
+        shape: input shape without the batch axis, e.g. ``(784,)``.
+        batch_size: fixed batch size, or ``None``. Defaults to ``None``.
+        dtype: defaults to ``floatx()``.
+        name: defaults to ``'input_layer'``, made unique.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        if shape is None and "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if shape is None:
+            raise ValueError("InputLayer: `shape` is required, e.g. Input(shape=(784,)).")
+        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        self.shape = (batch_size,) + tuple(shape)
+        self.batch_size = batch_size
+        self.built = True
+        self.output = KerasTensor(self.shape, dtype=dtype, name=self.name, history=None)
+        self.output.source_layer = self
+
+    def get_config(self) -> dict:
+        return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None) -> KerasTensor:  # noqa: N802 - Keras name
+    """A symbolic model input (``keras.Input``).
+
+    Args:
+        shape: shape without the batch axis, e.g. ``(784,)`` or ``(28, 28, 1)``.
+        batch_size: fixed batch size. Defaults to ``None`` (any).
+        dtype: defaults to ``floatx()``.
+        name: defaults to an automatic unique name.
+
+    Returns:
+        A :class:`KerasTensor` to call layers on or to put first in a ``Sequential``.
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+
+
+def _shape_of(x):
+    if isinstance(x, (list, tuple)):
+        return [tuple(t.shape) for t in x]
+    return tuple(x.shape)
+
+
+def symbolic_call(layer: Layer, inputs, *args, **kwargs):
+    """Apply ``layer`` to KerasTensor ``inputs``: build it, infer the output shape, record the call."""
+    shape = _shape_of(inputs)
+    layer._maybe_build(shape)
+    out_shape = layer.compute_output_shape(shape)
+    history = (layer, inputs, args, kwargs)
+    if isinstance(out_shape, list):
+        return [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]
+    return KerasTensor(out_shape, name=layer.name, history=history + (None,))

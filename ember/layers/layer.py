@@ -1,0 +1,321 @@
+"""The Layer contract (Keras 3): ``__init__`` stores config, ``build`` makes weights, ``call`` computes.
+
+A layer owns weights (:class:`~ember.autograd.Variable`) and calls stateless
+functions from :mod:`ember.ops`. It builds lazily on its first call, from the
+input's shape, and then checks every input against its ``input_spec``.
+Source: keras/src/layers/layer.py (v3), reduced to what ember needs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections import defaultdict
+
+from ember import initializers
+from ember.autograd import Tensor, Variable, no_grad
+from ember.layers.input_spec import InputSpec, check_input
+
+_NAME_COUNTS: dict[str, int] = defaultdict(int)
+_ACCEPTS: dict[tuple, bool] = {}
+_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size"}
+
+
+def to_snake_case(name: str) -> str:
+    """``'BatchNormalization'`` → ``'batch_normalization'`` (Keras's auto-naming)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def unique_name(base: str) -> str:
+    """``'dense'``, then ``'dense_1'``, ``'dense_2'``, ... (one counter per base name)."""
+    count = _NAME_COUNTS[base]
+    _NAME_COUNTS[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _accepts(cls, arg: str) -> bool:
+    key = (cls, arg)
+    if key not in _ACCEPTS:
+        params = inspect.signature(cls.call).parameters
+        _ACCEPTS[key] = arg in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return _ACCEPTS[key]
+
+
+class Layer:
+    """Base class of all layers.
+
+    Args:
+        name: layer name. Defaults to the snake-case class name, made unique.
+        trainable: whether its weights are updated by training. Defaults to ``True``.
+        dtype: weight dtype. Defaults to ``ember.config.floatx()``.
+        input_shape: (Keras 2 style, first layer of a ``Sequential``) the
+            input shape without the batch axis.
+        input_dim: (Keras 2 style) shorthand for ``input_shape=(input_dim,)``.
+
+    Raises:
+        TypeError: for keyword arguments the layer does not know.
+    """
+
+    def __init__(self, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
+            )
+        object.__setattr__(self, "_layers", [])
+        self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
+        self._trainable = kwargs.get("trainable", True)
+        self.dtype = kwargs.get("dtype") or None
+        self.built = False
+        self.input_spec: InputSpec | None = None
+        self._weights: list[Variable] = []
+        self._losses: list = []
+        self._build_shape = None
+        shape = kwargs.get("input_shape")
+        if kwargs.get("input_dim") is not None:
+            shape = (kwargs["input_dim"],)
+        if kwargs.get("batch_input_shape") is not None:
+            shape = tuple(kwargs["batch_input_shape"])[1:]
+        self._input_shape_arg = None if shape is None else (None,) + tuple(shape)
+
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer":
+            layers = self.__dict__.get("_layers")
+            if layers is not None and value not in layers:
+                layers.append(value)
+        object.__setattr__(self, name, value)
+
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this layer's weights (freezing: set ``False``)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._flatten_layers():
+            if layer is not self:
+                layer._trainable = bool(value)
+        for w in self.weights:
+            w.requires_grad = bool(value) and w.trainable and w.data.dtype.kind == "f"
+
+    def _flatten_layers(self):
+        """This layer and every nested layer, depth first, each once."""
+        seen, stack, out = set(), [self], []
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        regularizer=None,
+        constraint=None,
+        name: str | None = None,
+    ) -> Variable:
+        """Create a weight owned by this layer.
+
+        Args:
+            shape: weight shape. Defaults to ``()``.
+            initializer: name or callable. Defaults to ``'glorot_uniform'`` for
+                float weights (Keras's default).
+            dtype: defaults to the layer dtype.
+            trainable: updated by optimizers. Defaults to ``True``.
+            regularizer: callable ``w -> scalar Tensor`` added to the loss.
+            constraint: callable applied to the weight after each update.
+            name: weight name, e.g. ``'kernel'``.
+
+        Returns:
+            The new :class:`~ember.autograd.Variable`.
+        """
+        shape = tuple(() if shape is None else shape)
+        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
+        value = init(shape, dtype=dtype or self.dtype)
+        var = Variable(value, name=name or f"variable_{len(self._weights)}", trainable=trainable)
+        var.path = f"{self.name}/{var.name}"
+        var.regularizer, var.constraint = regularizer, constraint
+        if not self._trainable:
+            var.requires_grad = False
+        self._weights.append(var)
+        return var
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights, this layer's first, then nested layers' (Keras order)."""
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            for w in layer._weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """Weights that training updates (none when the layer is frozen)."""
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        """Weights that training does not update (e.g. BatchNormalization moving statistics)."""
+        return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        """Alias of :attr:`trainable_weights`."""
+        return self.trainable_weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Alias of :attr:`weights`."""
+        return self.weights
+
+    def get_weights(self) -> list:
+        """The weights' values as NumPy arrays, in :attr:`weights` order."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set weight values from a list of arrays, in :attr:`weights` order.
+
+        Raises:
+            ValueError: when the count or any shape differs, listing expected and received shapes.
+        """
+        params = self.weights
+        expected = [tuple(w.shape) for w in params]
+        received = [tuple(getattr(w, "shape", ())) for w in weights]
+        if expected != received:
+            raise ValueError(
+                f"Layer '{self.name}' set_weights: expected {len(expected)} arrays with shapes {expected}. "
+                f"Received: {len(received)} arrays with shapes {received}"
+            )
+        for var, value in zip(params, weights):
+            var.assign(value.data if isinstance(value, Tensor) else value)
+
+    def count_params(self) -> int:
+        """Total number of scalars in all weights."""
+        return int(sum(w.size for w in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss) -> None:
+        """Add a scalar loss term (e.g. an activity regularizer) for the current forward pass."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Scalar losses added during the last forward pass plus weight regularization terms."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            out.extend(w.regularizer(w) for w in layer._weights if w.regularizer is not None)
+        return out
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # ------------------------------------------------------------------ build and call
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        self.built = True
+
+    def _maybe_build(self, input_shape) -> None:
+        if not self.built:
+            self._build_shape = input_shape
+            self.build(input_shape)
+            self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation. Subclasses override it."""
+        return inputs
+
+    def __call__(self, inputs, *args, **kwargs):
+        from ember.layers.input_layer import KerasTensor, symbolic_call
+
+        if isinstance(inputs, KerasTensor) or (
+            isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], KerasTensor)
+        ):
+            return symbolic_call(self, inputs, *args, **kwargs)
+        inputs = _as_tensors(inputs)
+        self._maybe_build(_shapes(inputs))
+        if self.input_spec is not None:
+            check_input(self, inputs)
+        if "training" in kwargs and not _accepts(type(self), "training"):
+            kwargs.pop("training")
+        if "mask" in kwargs and not _accepts(type(self), "mask"):
+            kwargs.pop("mask")
+        return self.call(inputs, *args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (batch axis may be None).
+
+        The default runs the layer on zeros with a batch of 1, without recording.
+        """
+        zeros = initializers.Zeros()
+        batched = _replace_none(input_shape)
+        with no_grad():
+            if _is_shape_list(batched):
+                out = self([Tensor(zeros(s)) for s in batched], training=False)
+            else:
+                out = self(Tensor(zeros(batched)), training=False)
+        if isinstance(out, (list, tuple)):
+            return [(input_shape_batch(input_shape),) + tuple(o.shape[1:]) for o in out]
+        return (input_shape_batch(input_shape),) + tuple(out.shape[1:])
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this layer (weights excluded)."""
+        config = {"name": self.name, "trainable": self.trainable}
+        if self.dtype is not None:
+            config["dtype"] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Rebuild a layer from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _as_tensors(inputs):
+    if isinstance(inputs, Tensor):
+        return inputs
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(_as_tensors(x) for x in inputs)
+    if inputs is None:
+        return None
+    return Tensor(inputs)
+
+
+def _shapes(inputs):
+    if isinstance(inputs, Tensor):
+        return tuple(inputs.shape)
+    return [tuple(x.shape) for x in inputs]
+
+
+def _is_shape_list(shape) -> bool:
+    return isinstance(shape, list) and all(isinstance(s, (tuple, list)) for s in shape)
+
+
+def _replace_none(shape):
+    if _is_shape_list(shape):
+        return [_replace_none(tuple(s)) for s in shape]
+    return tuple(1 if d is None else d for d in shape)
+
+
+def input_shape_batch(shape):
+    """The batch entry of a shape or of the first shape of a list (None when unknown)."""
+    first = shape[0] if _is_shape_list(shape) else shape
+    return first[0] if len(first) else None

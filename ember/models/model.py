@@ -1,0 +1,89 @@
+"""``Model``: a layer that can be trained (``compile``/``fit``), summarised and saved.
+
+Subclass it and write ``call()`` (PyTorch/Keras subclassing), or use
+:class:`~ember.models.Sequential`. ``Model(inputs, outputs)`` builds a
+functional model when :mod:`ember.models.functional` is available.
+"""
+
+from __future__ import annotations
+
+from ember.layers.layer import Layer
+from ember.models.summary import summary_lines
+from ember.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable layer graph with Keras's ``compile``/``fit``/``evaluate``/``predict``.
+
+    Args:
+        name: model name. Defaults to ``'model'``, made unique (``'sequential'`` for Sequential).
+        **kwargs: base :class:`~ember.layers.Layer` arguments.
+
+    Example:
+        >>> import ember
+        >>> class TwoLayer(ember.models.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = ember.layers.Dense(4, activation="relu")
+        ...         self.out = ember.layers.Dense(1)
+        ...     def call(self, x):
+        ...         return self.out(self.hidden(x))
+        >>> TwoLayer()(ember.ops.ones((2, 3))).shape
+        (2, 1)
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and ("inputs" in kwargs or len(args) >= 2):
+            from ember.models.functional import Functional
+
+            return Functional(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(**kwargs)
+        self.history = None
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The directly tracked sub-layers, in creation order."""
+        return list(self._layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Find a sub-layer by ``name`` or by ``index``.
+
+        Raises:
+            ValueError: if no layer matches, listing the available names.
+        """
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[lay.name for lay in self.layers]}")
+
+    def _summary_rows(self):
+        return [(f"{layer.name} ({type(layer).__name__})", getattr(layer, "_output_shape", None),
+                 layer.count_params()) for layer in self.layers]  # fmt: skip
+
+    def summary(self, line_length: int = 75, print_fn=None) -> None:
+        """Print the Keras-style table: layer (type), output shape, parameter count, then totals.
+
+        Args:
+            line_length: table width. Defaults to ``75``.
+            print_fn: called with each line. Defaults to ``print``.
+        """
+        print_fn = print_fn or print
+        for line in summary_lines(self, self._summary_rows(), line_length):
+            print_fn(line)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Write all weights to a safetensors file, atomically (see :mod:`ember.saving`)."""
+        from ember.saving import weights_file
+
+        weights_file.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str) -> None:
+        """Load weights written by :meth:`save_weights` (checked against this model's shapes)."""
+        from ember.saving import weights_file
+
+        weights_file.load_weights(self, filepath)

@@ -1,0 +1,103 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from ember.layers.input_layer import InputLayer, KerasTensor
+from ember.layers.layer import Layer
+from ember.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers (``keras.Sequential``).
+
+    The input shape comes from an ``Input(shape=...)`` first element, from
+    ``input_dim=``/``input_shape=`` on the first layer (Keras 2 style, as in the
+    course notes), or from the first batch the model sees.
+
+    Args:
+        layers: list of layers (an ``Input`` KerasTensor may come first). Defaults to ``None``.
+        name: defaults to ``'sequential'``, made unique.
+
+    Raises:
+        TypeError: when something that is not a layer is added.
+
+    Example:
+        >>> import ember
+        >>> from ember import layers, models
+        >>> model = models.Sequential([
+        ...     layers.Dense(3, input_dim=2, activation='relu'),
+        ...     layers.Dense(1, activation='sigmoid'),
+        ... ])
+        >>> model.count_params()
+        13
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._input_shape = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer) -> None:
+        """Append a layer (or set the input shape with an ``Input`` KerasTensor / InputLayer).
+
+        Raises:
+            TypeError: if ``layer`` is not a Layer or an Input.
+        """
+        if isinstance(layer, KerasTensor) and layer.history is None:
+            self._input_shape = layer.shape
+            self.built = False
+            return
+        if isinstance(layer, InputLayer):
+            self._input_shape = layer.shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential.add: expected a Layer instance. Received: {layer!r} of type {type(layer).__name__}"
+            )
+        self._layers.append(layer)
+        if len(self._layers) == 1 and self._input_shape is None and layer._input_shape_arg is not None:
+            self._input_shape = layer._input_shape_arg
+        if self._input_shape is not None:
+            self.build(self._input_shape)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        layer = self._layers.pop()
+        self.built = False
+        return layer
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer in turn, recording each output shape (batch axis ``None``)."""
+        shape = tuple(input_shape if input_shape is not None else self._input_shape)
+        shape = (None,) + shape[1:]
+        self._input_shape = shape
+        for layer in self._layers:
+            layer._maybe_build(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+            layer._output_shape = shape
+        self.built = True
+
+    def _maybe_build(self, input_shape) -> None:
+        if not self.built or any(not layer.built for layer in self._layers):
+            self.build(input_shape)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def get_config(self) -> dict:
+        from ember.utils.serialization import serialize_object
+
+        config = {"name": self.name, "layers": [serialize_object(layer) for layer in self._layers]}
+        if self._input_shape is not None:
+            config["input_shape"] = list(self._input_shape[1:])
+        return config
