@@ -1,9 +1,12 @@
 """Weight initializers with Keras names and defaults, drawing from ember's seeded generator.
 
-Each is a callable ``init(shape, dtype=None) -> ndarray``; ``get('glorot_uniform')``
-resolves names. Source: keras/src/initializers (Keras 3); Glorot & Bengio (2010),
-He et al. (2015), LeCun et al. (1998).
+Each is a callable ``init(shape, dtype=None) -> array``; ``get('glorot_uniform')``
+resolves names, ``serialize``/``deserialize`` turn one into a JSON-ready dict
+and back. Source: keras/src/initializers (Keras 3); Glorot & Bengio (2010),
+He et al. (2015), LeCun et al. (1998), Saxe et al. (2014).
 """
+
+from __future__ import annotations
 
 from ember.initializers.initializers import (
     Constant,
@@ -17,10 +20,88 @@ from ember.initializers.initializers import (
     Ones,
     RandomNormal,
     RandomUniform,
+    TruncatedNormal,
     VarianceScaling,
     Zeros,
-    get,
 )
+from ember.initializers.matrix import Identity, Orthogonal
+from ember.utils.registry import lookup
+
+# Keras's lowercase aliases (``keras.initializers.he_normal(seed=1)``).
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
+
+_CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Orthogonal,
+            Identity, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)  # fmt: skip
+_REGISTRY = {
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal,
+    "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+    **{cls.__name__: cls for cls in _CLASSES},
+}
+
+
+def serialize(initializer: Initializer) -> dict:
+    """``{'module', 'class_name', 'config', 'registered_name'}`` as Keras 3 writes it (JSON-ready).
+
+    Raises:
+        TypeError: for objects that are not :class:`Initializer` instances.
+    """
+    if not isinstance(initializer, Initializer):
+        raise TypeError(f"initializers.serialize: expected an Initializer. Received: {initializer!r}")
+    return {"module": "ember.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}  # fmt: skip
+
+
+def deserialize(config, custom_objects: dict | None = None) -> Initializer:
+    """Rebuild an initializer from :func:`serialize`'s dict (or a bare name).
+
+    Raises:
+        ValueError: for an unknown class name, listing the valid ones.
+    """
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"initializers.deserialize: expected a dict with 'class_name'. Received: {config!r}")
+    table = {**_REGISTRY, **(custom_objects or {})}
+    cls = lookup("initializer", config["class_name"], table, allow_callable=False)
+    return cls.from_config(config.get("config") or {})
+
+
+def get(identifier) -> Initializer | None:
+    """Resolve a name (``'glorot_uniform'``, ``'GlorotUniform'``), a serialized dict, an Initializer, or a callable.
+
+    Example:
+        >>> type(get("he_normal")).__name__
+        'HeNormal'
+
+    Raises:
+        ValueError: for an unknown name, listing the valid ones.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    found = lookup("initializer", identifier, _REGISTRY)
+    return found() if isinstance(found, type) else found
+
 
 __all__ = [
     "Initializer",
@@ -29,12 +110,32 @@ __all__ = [
     "Constant",
     "RandomNormal",
     "RandomUniform",
+    "TruncatedNormal",
     "VarianceScaling",
+    "Orthogonal",
+    "Identity",
     "GlorotUniform",
     "GlorotNormal",
     "HeNormal",
     "HeUniform",
     "LecunNormal",
     "LecunUniform",
+    "zeros",
+    "ones",
+    "constant",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "orthogonal",
+    "identity",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
     "get",
+    "serialize",
+    "deserialize",
 ]

@@ -8,7 +8,6 @@ import numpy as np
 
 from ember import backend
 from ember.backend import random as _random
-from ember.utils.registry import lookup
 
 
 def _fans(shape: tuple) -> tuple[int, int]:
@@ -94,6 +93,34 @@ class RandomUniform(Initializer):
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class TruncatedNormal(Initializer):
+    """Normal draws with ``mean`` and ``stddev``, re-drawn until within two standard deviations of the mean.
+
+    Args:
+        mean: defaults to ``0.0``.
+        stddev: standard deviation before truncation. Defaults to ``0.05``.
+        seed: an int makes every call draw the same values; ``None`` draws
+            from ember's global generator. Defaults to ``None``.
+
+    Example:
+        >>> w = TruncatedNormal(stddev=1.0, seed=0)((100, 10))
+        >>> bool(abs(w).max() <= 2.0)
+        True
+
+    Source: ``keras.initializers.TruncatedNormal``.
+    """
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        draw = self.mean + _truncated_normal(_random.generator(self.seed), self.stddev, tuple(shape))
+        return backend.asarray(draw, dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class VarianceScaling(Initializer):
@@ -198,33 +225,3 @@ class LecunUniform(VarianceScaling):
 
     def get_config(self):
         return {"seed": self.seed}
-
-
-_REGISTRY = {
-    "zeros": Zeros,
-    "ones": Ones,
-    "constant": Constant,
-    "random_normal": RandomNormal,
-    "random_uniform": RandomUniform,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_normal": HeNormal,
-    "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform,
-}
-
-
-def get(identifier) -> Initializer:
-    """Resolve a name (``'glorot_uniform'``), an Initializer, or a callable.
-
-    Raises:
-        ValueError: for an unknown name, listing the valid ones.
-    """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Initializer):
-        return identifier
-    found = lookup("initializer", identifier, _REGISTRY)
-    return found() if isinstance(found, type) else found
