@@ -6,7 +6,7 @@ High level (Keras-like): ``ember.layers``, ``ember.models``, ``ember.optimizers`
 ``import ember as keras`` runs Keras code that uses features ember has.
 """
 
-__version__ = "0.1.0"
+from ember._version import __version__
 
 from ember import backend, ops  # noqa: E402
 from ember.autograd import (  # noqa: E402

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from ember import __version__
+from ember._version import __version__
 from ember.saving.atomic import atomic_write_bytes
 
 FORMAT = "ember.weights.v1"
