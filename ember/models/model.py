@@ -36,7 +36,8 @@ class Model(Trainer, Layer):
         if cls is Model and ("inputs" in kwargs or len(args) >= 2):
             from ember.models.functional import Functional
 
-            return Functional(*args, **kwargs)
+            # Python then runs Functional.__init__ once with the same arguments.
+            return super().__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):

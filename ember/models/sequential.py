@@ -101,3 +101,15 @@ class Sequential(Model):
         if self._input_shape is not None:
             config["input_shape"] = list(self._input_shape[1:])
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None, safe_mode: bool = True):
+        """Rebuild from :meth:`get_config` (layers through the safe class allowlist)."""
+        from ember.models.functional_config import deserialize_layer
+
+        model = cls(name=config.get("name"))
+        if config.get("input_shape") is not None:
+            model._input_shape = (None,) + tuple(config["input_shape"])
+        for entry in config.get("layers", []):
+            model.add(deserialize_layer(entry, custom_objects, safe_mode))
+        return model

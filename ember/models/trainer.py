@@ -2,16 +2,18 @@
 
 Source: keras/src/trainers/trainer.py and its NumPy/TensorFlow backends (Keras 3),
 reduced to an eager loop: each step is forward, loss, ``backward()``, optimizer update.
+Override :meth:`Trainer.train_step` (and ``test_step``/``predict_step``) to write a
+custom step (GAN, VAE) that still runs under ``fit`` with its callbacks and progress bar.
 """
 
 from __future__ import annotations
 
-from ember import losses as losses_mod
 from ember import metrics as metrics_mod
 from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
-from ember.ops.labels import sparse_labels
+from ember.models import data_checks
+from ember.models.compile_utils import build_outputs
 from ember.utils import batching
 from ember.utils.progbar import Progbar
 
@@ -20,18 +22,28 @@ def _verbose(verbose) -> int:
     return 1 if verbose == "auto" else int(verbose)
 
 
-def _metric_list(metrics) -> list:
-    if metrics is None:
-        return []
-    if isinstance(metrics, (str, metrics_mod.Metric)) or callable(metrics):
-        return [metrics]  # a bare string, as the seeds write `metrics='accuracy'`
-    return list(metrics)
+def _validate_now(epoch: int, validation_freq) -> bool:
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _single(value):
+    """The one entry of a one-output list/dict (``loss={'dense': 'mse'}`` on a single-output model)."""
+    if isinstance(value, dict) and len(value) == 1 and not isinstance(next(iter(value.values())), (list, tuple)):
+        return next(iter(value.values()))
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value.values()))
+    if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], str):
+        return value[0]
+    return value
 
 
 class Trainer:
     """Mixin giving a :class:`~ember.models.Model` Keras's training API."""
 
     compiled = False
+    _initial_epoch = None
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False, **kwargs):
         """Configure training.
@@ -40,44 +52,64 @@ class Trainer:
             optimizer: name (``'adam'``, ``'sgd'``) or Optimizer. Defaults to
                 ``'rmsprop'`` as in Keras (falls back to Adam's defaults if
                 RMSprop is not available).
-            loss: name (``'binary_crossentropy'``, ``'mse'``, ...), Loss or function.
-            metrics: list of names/Metrics/functions, or one name such as ``'accuracy'``.
-            loss_weights: accepted for API compatibility (single-output models).
-            run_eagerly: accepted; ember always runs eagerly.
+            loss: name (``'binary_crossentropy'``, ``'mse'``, ...), Loss or function;
+                for a multi-output model also a list (one per output) or a dict
+                keyed by output name. One loss is applied to every output.
+            metrics: list of names/Metrics/functions, or one name such as
+                ``'accuracy'``; for multi-output models a dict by output name or a
+                list of lists (a flat list applies to every output).
+            loss_weights: scalar factors of each output's loss (list or dict); the
+                total loss is ``sum(weight_i * loss_i)``. Defaults to ``1`` each.
+            run_eagerly: accepted for Keras compatibility; ember always runs eagerly.
 
         Raises:
-            ValueError: for unknown optimizer, loss or metric names (listing valid ones).
+            ValueError: for unknown optimizer, loss or metric names (listing valid
+                ones), or per-output lists/dicts that don't match the outputs.
         """
+        if kwargs:
+            raise TypeError(f"compile: unrecognized keyword arguments {sorted(kwargs)}")
         if optimizer == "rmsprop" and "rmsprop" not in optimizers._REGISTRY:
             optimizer = "adam"
         self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        self._loss_obj = losses_mod.get(loss) if loss is not None else None
-        self._metric_ids = _metric_list(metrics)
-        for m in self._metric_ids:  # fail now on unknown names, not at the first step
-            if isinstance(m, str):
-                metrics_mod.get(m, (1,), (1,))
+        self.loss, self.loss_weights, self.run_eagerly = loss, loss_weights, run_eagerly
+        names = list(getattr(self, "output_names", None) or [])
+        if not names and isinstance(loss, (list, tuple, dict)):
+            names = list(loss) if isinstance(loss, dict) else [f"output_{i}" for i in range(len(loss))]
+        self._multi_output = len(names) > 1
+        if not self._multi_output:
+            loss, loss_weights, metrics = (_single(v) for v in (loss, loss_weights, metrics))
+        self._output_specs = build_outputs(loss, loss_weights, metrics, names if self._multi_output else ["output"])
+        self._loss_obj = self._output_specs[0].loss if not self._multi_output else None
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         self._compiled_metrics = None
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_losses = []
         self.compiled = True
         self.stop_training = False
 
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self) -> list:
-        """The loss tracker followed by the compiled metrics (once built)."""
+        """The loss tracker, per-output loss trackers (multi-output), then the compiled metrics (once built)."""
         if not self.compiled:
             return []
-        return [self._loss_tracker] + list(self._compiled_metrics or [])
+        out = [self._loss_tracker]
+        if self._multi_output:
+            out += [spec.tracker for spec in self._output_specs if spec.loss is not None]
+        return out + list(self._compiled_metrics or [])
 
     @property
     def metrics_names(self) -> list[str]:
         """Names of :attr:`metrics`, e.g. ``['loss', 'accuracy']``."""
         return [m.name for m in self.metrics]
 
-    def _build_metrics(self, y_shape, y_pred_shape) -> None:
-        loss_name = getattr(self._loss_obj, "name", None)
-        self._compiled_metrics = [metrics_mod.get(m, y_shape, y_pred_shape, loss_name) for m in self._metric_ids]
+    def _build_metrics(self, y, y_pred) -> None:
+        ys = y if self._multi_output else [y]
+        preds = y_pred if self._multi_output else [y_pred]
+        self._compiled_metrics = []
+        for spec, yt, yp in zip(self._output_specs, ys, preds, strict=True):
+            spec.build_metrics(tuple(yt.shape), tuple(yp.shape), spec.name if self._multi_output else "")
+            self._compiled_metrics += spec.metrics
 
     def reset_metrics(self) -> None:
         """Reset the loss tracker and every compiled metric."""
@@ -89,9 +121,28 @@ class Trainer:
         return {m.name: m.result() for m in self.metrics}
 
     # ------------------------------------------------------------------ steps
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None) -> Tensor:
-        """The compiled loss plus every ``add_loss``/regularization term, a scalar Tensor."""
-        total = self._loss_obj(y, y_pred, sample_weight) if self._loss_obj is not None else None
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True) -> Tensor:
+        """The compiled loss(es), weighted and summed, plus every ``add_loss``/regularization term.
+
+        Returns:
+            A scalar Tensor: ``sum_i loss_weight_i * loss_i(y_i, y_pred_i) + sum(model.losses)``.
+
+        Raises:
+            ValueError: if there is nothing to optimize.
+        """
+        total = None
+        if self._multi_output:
+            self._output_losses = []
+            for spec, yt, yp in zip(self._output_specs, y, y_pred, strict=True):
+                value = spec.loss(yt, yp, sample_weight) if spec.loss is not None else None
+                self._output_losses.append(value)
+                if value is not None:
+                    term = value if spec.weight == 1.0 else value * spec.weight
+                    total = term if total is None else total + term
+        elif self._loss_obj is not None:
+            total = self._loss_obj(y, y_pred, sample_weight)
+            weight = self._output_specs[0].weight
+            total = total if weight == 1.0 else total * weight
         for extra in self.losses:
             total = extra if total is None else total + extra
         if total is None:
@@ -99,7 +150,12 @@ class Trainer:
         return total
 
     def train_step(self, data) -> dict:
-        """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric results."""
+        """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric results.
+
+        Override it for custom training (GANs, VAEs): read the batch, compute
+        losses, call ``backward()``, apply ``optimizer.apply(grads, variables)``
+        and return a dict of floats for the logs.
+        """
         x, y, sample_weight = data
         self._clear_losses()
         y_pred = self(x, training=True)
@@ -118,7 +174,7 @@ class Trainer:
         with no_grad():
             self._clear_losses()
             y_pred = self(x, training=False)
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         return self._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
 
     def predict_step(self, data):
@@ -130,46 +186,17 @@ class Trainer:
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch) -> dict:
         self._loss_tracker.update_state(float(loss.item()), sample_weight=batch)
         if self._compiled_metrics is None:
-            self._build_metrics(tuple(y.shape), tuple(y_pred.shape))
-        for m in self._compiled_metrics:
-            m.update_state(y, y_pred, sample_weight)
+            self._build_metrics(y, y_pred)
+        if self._multi_output:
+            for spec, value, yt, yp in zip(self._output_specs, self._output_losses, y, y_pred, strict=True):
+                if value is not None:
+                    spec.tracker.update_state(float(value.item()), sample_weight=batch)
+                for m in spec.metrics:
+                    m.update_state(yt, yp, sample_weight)
+        else:
+            for m in self._compiled_metrics:
+                m.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
-
-    # ------------------------------------------------------------------ data checks
-    def _prepare(self, x, y, sample_weight, fn: str):
-        if not self.compiled:
-            raise RuntimeError(f"Model '{self.name}' must be compiled before {fn}(). Call model.compile(...)")
-        sparse = isinstance(self._loss_obj, losses_mod.SparseCategoricalCrossentropy)
-        x = batching.as_inputs(x, fn)
-        y = batching.as_targets(y, fn, keep_integers=sparse)
-        sw = batching.as_targets(sample_weight, fn, keep_integers=False)
-        batching.check_lengths(x, y, sw, fn)
-        return x, y, sw
-
-    def _check_targets(self, x, y, fn: str) -> None:
-        """Check labels against the loss and the model's output shape, once, before any step."""
-        if y is None or self._loss_obj is None:
-            return
-        first = batching.take(x, slice(0, 1))
-        out_shape = tuple(self.predict_step(first).shape)  # builds the model if needed; draws no noise
-        name = getattr(self._loss_obj, "name", "loss")
-        if isinstance(self._loss_obj, losses_mod.SparseCategoricalCrossentropy):
-            sparse_labels(y, (len(y),) + out_shape[1:], f"{fn}: loss {name}")
-        elif isinstance(self._loss_obj, losses_mod.CategoricalCrossentropy):
-            if y.ndim == len(out_shape) - 1 or (y.shape[-1] == 1 and out_shape[-1] > 1):
-                raise ValueError(
-                    f"{fn}: loss {name} expects one-hot targets of shape (n, {out_shape[-1]}). Received: targets "
-                    f"of shape {y.shape}, which look like integer labels. Use "
-                    "loss='sparse_categorical_crossentropy', or one-hot encode them with "
-                    "ember.utils.to_categorical(y)"
-                )
-        if y.shape[1:] != out_shape[1:] and not isinstance(self._loss_obj, losses_mod.SparseCategoricalCrossentropy):
-            squeezable = y.ndim == len(out_shape) - 1 and out_shape[-1] == 1 and y.shape[1:] == out_shape[1:-1]
-            if not squeezable:
-                raise ValueError(
-                    f"{fn}: loss {name} expects targets shaped like the model output (n,) + {out_shape[1:]}. "
-                    f"Received: targets of shape {y.shape}"
-                )
 
     # ------------------------------------------------------------------ fit / evaluate / predict
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -178,18 +205,22 @@ class Trainer:
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`~ember.callbacks.History`.
 
         Args:
-            x: inputs, ``(samples, ...)`` (NumPy, list or Tensor; ints and float64 cast to float32).
-            y: targets, ``(samples, ...)``.
+            x: inputs, ``(samples, ...)`` (NumPy, list or Tensor; ints and float64 cast to float32);
+                a list (or dict by input name) for multi-input models.
+            y: targets, ``(samples, ...)``; a list (or dict by output name) for multi-output models.
             batch_size: samples per step. Defaults to ``32``.
-            epochs: passes over the data. Defaults to ``1``.
+            epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``). Defaults to ``1``.
             verbose: ``'auto'`` (= 1, progress bar), 0 (silent) or 2 (one line per epoch).
             callbacks: list of :class:`~ember.callbacks.Callback`.
             validation_split: share of the *last* samples held out for validation. Defaults to ``0.0``.
-            validation_data: ``(x_val, y_val)`` evaluated after each epoch.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
             shuffle: reshuffle the training samples every epoch. Defaults to ``True``.
+            class_weight: ``{class index: weight}`` scaling each sample's loss by its class (single output).
             sample_weight: per-sample loss weights ``(samples,)``.
-            initial_epoch: epoch to start counting from. Defaults to ``0``.
-            validation_freq: validate every this many epochs. Defaults to ``1``.
+            initial_epoch: epoch to start from (to resume a run). Defaults to ``0``.
+            steps_per_epoch: stop each epoch after this many batches. Defaults to ``None`` (all).
+            validation_batch_size: defaults to ``batch_size``.
+            validation_freq: validate every this many epochs, or at the listed (1-based) epochs. Defaults to ``1``.
 
         Returns:
             ``History`` with ``history['loss']``, ``history['accuracy']``, ``history['val_loss']``, ...
@@ -201,48 +232,57 @@ class Trainer:
         """
         fn = "fit"
         batch_size = batching.check_batch_size(batch_size, fn)
-        x, y, sw = self._prepare(x, y, sample_weight, fn)
+        x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
+        if class_weight is not None:
+            if self._multi_output:
+                raise ValueError("fit: `class_weight` is only supported for single-output models; use sample_weight")
+            sw = batching.class_weight_samples(y, class_weight, sw, fn)
         val = None
         if validation_data is not None:
             vx, vy, *vsw = validation_data
-            val = self._prepare(vx, vy, vsw[0] if vsw else None, fn)
+            val = data_checks.prepare(self, vx, vy, vsw[0] if vsw else None, fn)
         elif validation_split:
             (x, y, sw), val = batching.split_validation([x, y, sw], validation_split, fn)
-        self._check_targets(x, y, fn)
+        data_checks.check_targets(self, x, y, fn)
         if val is not None:
-            self._check_targets(val[0], val[1], fn)
-        n = batching.num_samples(x)
-        steps = batching.steps_for(n, batch_size)
+            data_checks.check_targets(self, val[0], val[1], fn)
+        steps = batching.steps_for(batching.num_samples(x), batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
         verbose = _verbose(verbose)
         history = History()
-        cbs = [history] + list(callbacks or [])
-        if verbose:
-            cbs.append(ProgbarLogger())
+        cbs = ([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history]
         cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
+        self._initial_epoch = None
         cb.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cb.on_epoch_begin(epoch)
-            logs = {}
-            for step, batch in enumerate(batching.epoch_batches([x, y, sw], batch_size, shuffle)):
-                if steps_per_epoch is not None and step >= steps_per_epoch:
-                    break
-                cb.on_train_batch_begin(step)
-                logs = self.train_step(batch)
-                cb.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
-            epoch_logs = dict(logs)
-            if val is not None and (epoch + 1) % validation_freq == 0:
+        start, self._initial_epoch = self._initial_epoch or initial_epoch, None  # BackupAndRestore may set it
+        for epoch in range(start, epochs):
+            self._fit_epoch(epoch, cb, [x, y, sw], batch_size, shuffle, steps)
+            epoch_logs = dict(self._epoch_logs)
+            if val is not None and _validate_now(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, 0)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        cb.on_train_end()
+        cb.on_train_end({k: v[-1] for k, v in history.history.items()})
         self.history = history
         return history
+
+    def _fit_epoch(self, epoch: int, cb, arrays: list, batch_size: int, shuffle: bool, steps: int) -> None:
+        self.reset_metrics()
+        cb.on_epoch_begin(epoch)
+        logs = {}
+        for step, batch in enumerate(batching.epoch_batches(arrays, batch_size, shuffle)):
+            if step >= steps:
+                break
+            cb.on_train_batch_begin(step)
+            logs = self.train_step(batch)
+            cb.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        self._epoch_logs = logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):  # fmt: skip
@@ -257,63 +297,99 @@ class Trainer:
         """
         fn = "evaluate"
         batch_size = batching.check_batch_size(batch_size, fn)
-        x, y, sw = self._prepare(x, y, sample_weight, fn)
-        self._check_targets(x, y, fn)
-        logs = self._evaluate_arrays(x, y, sw, batch_size, _verbose(verbose))
+        x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
+        data_checks.check_targets(self, x, y, fn)
+        cb = CallbackList(callbacks, model=self) if callbacks else None
+        logs = self._evaluate_arrays(x, y, sw, batch_size, _verbose(verbose), cb, steps)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names]
-        return values[0] if len(values) == 1 else values
+        return self._as_values(logs)
 
-    def _evaluate_arrays(self, x, y, sw, batch_size: int, verbose: int) -> dict:
+    def _evaluate_arrays(self, x, y, sw, batch_size: int, verbose: int, cb=None, max_steps=None) -> dict:
         self.reset_metrics()
         steps = batching.steps_for(batching.num_samples(x), batch_size)
+        steps = steps if max_steps is None else min(steps, int(max_steps))
         bar = Progbar(steps, verbose=verbose)
         logs = {}
+        if cb is not None:
+            cb.on_test_begin()
         for step, batch in enumerate(batching.epoch_batches([x, y, sw], batch_size, shuffle=False)):
+            if step >= steps:
+                break
+            if cb is not None:
+                cb.on_test_batch_begin(step)
             logs = self.test_step(batch)
+            if cb is not None:
+                cb.on_test_batch_end(step, logs)
             bar.update(step + 1, logs, finalize=step + 1 == steps)
+        if cb is not None:
+            cb.on_test_end(logs)
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for ``x`` as a NumPy array ``(samples, ...)``.
+        """The model's outputs for ``x`` as a NumPy array ``(samples, ...)`` (a list for multi-output models).
 
         Raises:
             ValueError/TypeError: for empty or non-numeric input.
         """
         fn = "predict"
         batch_size = batching.check_batch_size(batch_size, fn)
+        if isinstance(x, dict) and hasattr(self, "_flatten_inputs"):
+            x = self._flatten_inputs(x)
         x = batching.as_inputs(x, fn)
         batching.check_lengths(x, None, None, fn)
-        steps = batching.steps_for(batching.num_samples(x), batch_size)
-        bar = Progbar(steps, verbose=_verbose(verbose))
+        n_steps = batching.steps_for(batching.num_samples(x), batch_size)
+        n_steps = n_steps if steps is None else min(n_steps, int(steps))
+        bar = Progbar(n_steps, verbose=_verbose(verbose))
+        cb = CallbackList(callbacks, model=self) if callbacks else _NO_CALLBACKS
+        cb.on_predict_begin()
         outputs = []
         for step, (xb,) in enumerate(batching.epoch_batches([x], batch_size, shuffle=False)):
+            if step >= n_steps:
+                break
+            cb.on_predict_batch_begin(step)
             out = self.predict_step(xb)
             outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
-            bar.update(step + 1, finalize=step + 1 == steps)
+            cb.on_predict_batch_end(step, {"outputs": out})
+            bar.update(step + 1, finalize=step + 1 == n_steps)
+        cb.on_predict_end()
         return batching.concatenate(outputs)
 
     # ------------------------------------------------------------------ single batches
-    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on one batch; returns the loss (and metrics) as :meth:`evaluate` does."""
-        x, y, sw = self._prepare(x, y, sample_weight, "train_on_batch")
+        x, y, sw = data_checks.prepare(self, x, y, sample_weight, "train_on_batch")
+        if class_weight is not None:
+            sw = batching.class_weight_samples(y, class_weight, sw, "train_on_batch")
         self.reset_metrics()
         logs = self.train_step((x, y, sw))
         return logs if return_dict else self._as_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch in inference mode."""
-        x, y, sw = self._prepare(x, y, sample_weight, "test_on_batch")
+        x, y, sw = data_checks.prepare(self, x, y, sample_weight, "test_on_batch")
         self.reset_metrics()
         logs = self.test_step((x, y, sw))
         return logs if return_dict else self._as_values(logs)
 
     def predict_on_batch(self, x):
-        """The model's output for one batch, as NumPy."""
+        """The model's output for one batch, as NumPy (a list for multi-output models)."""
+        if isinstance(x, dict) and hasattr(self, "_flatten_inputs"):
+            x = self._flatten_inputs(x)
         out = self.predict_step(batching.as_inputs(x, "predict_on_batch"))
-        return batching.concatenate([out.data])
+        return batching.concatenate([[o.data for o in out] if isinstance(out, (list, tuple)) else out.data])
 
     def _as_values(self, logs: dict):
-        values = [logs[name] for name in self.metrics_names]
+        names = [n for n in self.metrics_names if n in logs] or list(logs)
+        values = [logs[name] for name in names]
         return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------------ config
+    def get_compile_config(self) -> dict | None:
+        """The arguments given to :meth:`compile` (``None`` if not compiled), for saving."""
+        if not self.compiled:
+            return None
+        return {"optimizer": self.optimizer, **self._compile_config}
+
+
+_NO_CALLBACKS = CallbackList([])

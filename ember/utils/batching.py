@@ -70,7 +70,14 @@ def check_lengths(x, y, sample_weight, fn: str) -> int:
         raise ValueError(f"{fn}: all inputs must have the same number of samples. Received: {[len(v) for v in x]}")
     if n == 0:
         raise ValueError(f"{fn}: the dataset is empty (x has 0 samples). Expected at least one sample")
-    if y is not None and len(y) != n:
+    if isinstance(y, list):
+        for i, yi in enumerate(y):
+            if yi is not None and len(yi) != n:
+                raise ValueError(
+                    f"{fn}: x and y must have the same number of samples. Received: x has {n} samples, "
+                    f"target {i} has {len(yi)}"
+                )
+    elif y is not None and len(y) != n:
         raise ValueError(
             f"{fn}: x and y must have the same number of samples. Received: x has {n} samples, y has {len(y)}. "
             "Check that inputs and labels come from the same split"
@@ -80,6 +87,25 @@ def check_lengths(x, y, sample_weight, fn: str) -> int:
             f"{fn}: sample_weight must have one entry per sample. Received: {len(sample_weight)} for {n} samples"
         )
     return n
+
+
+def class_weight_samples(y, class_weight: dict, sample_weight, fn: str):
+    """Per-sample weights ``class_weight[label]`` (times ``sample_weight`` if given), Keras's ``class_weight``.
+
+    Labels are integer classes ``(n,)``/``(n, 1)`` or one-hot rows ``(n, C)`` (their argmax).
+    Classes missing from ``class_weight`` weigh 1.
+
+    Raises:
+        ValueError: if ``class_weight`` is not a dict of class index to weight.
+    """
+    if not isinstance(class_weight, dict) or not all(isinstance(k, (int, np.integer)) for k in class_weight):
+        raise ValueError(f"{fn}: `class_weight` must be a dict {{class index: weight}}. Received: {class_weight!r}")
+    labels = y.reshape(len(y)) if y.ndim == 1 or y.shape[1:] == (1,) else y.reshape(len(y), -1).argmax(axis=1)
+    table = np.ones(int(max(max(class_weight), labels.max())) + 1, dtype=backend.floatx())
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    weights = table[labels.astype(np.int64)]
+    return weights if sample_weight is None else weights * sample_weight
 
 
 def check_batch_size(batch_size, fn: str) -> int:
