@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ember.autograd import Tensor
+from ember.autograd import Tensor, no_grad
 from ember.ops import updates
 
 
@@ -63,11 +63,9 @@ class Optimizer:
         """Update ``trainable_variables`` in place from ``grads`` (Tensors or arrays; ``None`` skips)."""
         grads, variables = list(grads), list(trainable_variables)
         if len(grads) != len(variables):
-            raise ValueError(
-                f"{type(self).__name__}.apply: got {len(grads)} gradients for {len(variables)} variables"
-            )
+            raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for {len(variables)} variables")
         arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
-        pairs = [(g, v) for g, v in zip(arrays, variables) if g is not None]
+        pairs = [(g, v) for g, v in zip(arrays, variables, strict=True) if g is not None]
         pairs = self._clip(pairs)
         lr = self.learning_rate
         self.iterations += 1
@@ -80,7 +78,8 @@ class Optimizer:
                 updates.decay(v.data, lr * self.weight_decay)
             self.update_step(g, v.data, slots, lr)
             if getattr(v, "constraint", None) is not None:
-                v.assign(v.constraint(v))
+                with no_grad():
+                    v.assign(v.constraint(v))
 
     def step(self, variables) -> None:
         """Apply each variable's ``.grad`` (PyTorch-style loops); variables without one are skipped."""
