@@ -93,7 +93,7 @@ def run_backward(root: Tensor, gradient=None, retain_graph: bool = False) -> Non
         in_grads = ctx.backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        for parent, pg, need in zip(ctx.parents, in_grads, ctx.needs_grad):
+        for parent, pg, need in zip(ctx.parents, in_grads, ctx.needs_grad, strict=False):
             if not need or pg is None:
                 continue
             if parent._ctx is None:
@@ -102,3 +102,120 @@ def run_backward(root: Tensor, gradient=None, retain_graph: bool = False) -> Non
                 key = id(parent)
                 prev = grads.get(key)
                 grads[key] = pg if prev is None else prev + pg
+
+
+# ---------------------------------------------------------------- higher order: create_graph / grad()
+
+
+def _backward_graph(ctx, g):
+    """One node's backward written with recorded Tensor ops, so it can be differentiated again."""
+    fn = getattr(ctx, "backward_graph", None)
+    if fn is None:
+        raise NotImplementedError(
+            f"Double backward (create_graph=True) is not implemented for op {ctx.name}. "
+            "Ops that support it define backward_graph(); see ember/autograd/function.py."
+        )
+    return fn(g)
+
+
+def _walk(root: Tensor, grad, retain_graph: bool, create_graph: bool, capture: dict | None):
+    """The general (slower) backward: Tensor gradients when ``create_graph``; ``capture`` maps
+    ``id(tensor) -> gradient`` for :func:`grad` instead of accumulating into ``.grad``."""
+    if create_graph:
+        grad = Tensor._wrap(grad)
+    if root._ctx is FREED:
+        FREED.backward(grad)
+
+    def deliver(t, g):
+        if capture is not None:
+            if id(t) in capture:
+                prev = capture[id(t)]
+                capture[id(t)] = g if prev is None else prev + g
+            return
+        if not create_graph:
+            _accumulate_leaf(t, g)
+        else:
+            t.grad = g if t.grad is None else t.grad + g
+
+    if root._ctx is None or (capture is not None and id(root) in capture):
+        deliver(root, grad)
+        return
+    order = topological_order(root)
+    grads = {id(root): grad}
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        ctx = node._ctx
+        if capture is not None and id(node) in capture and g is not None:
+            deliver(node, g)
+            continue
+        if not retain_graph:
+            node._ctx = FREED
+        if g is None:
+            continue
+        in_grads = _backward_graph(ctx, g) if create_graph else ctx.backward(g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        for parent, pg, need in zip(ctx.parents, in_grads, ctx.needs_grad, strict=False):
+            if not need or pg is None:
+                continue
+            if parent._ctx is None:
+                deliver(parent, pg)
+            else:
+                key = id(parent)
+                prev = grads.get(key)
+                grads[key] = pg if prev is None else prev + pg
+
+
+def run_backward_general(root: Tensor, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
+    """:meth:`Tensor.backward` with ``create_graph``: gradients are themselves differentiable.
+
+    ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): the new graph
+    refers to the forward graph's tensors.
+    """
+    from ember.autograd.grad_mode import enable_grad
+
+    grad = _initial_gradient(root, gradient)
+    retain = create_graph if retain_graph is None else retain_graph
+    with enable_grad():
+        _walk(root, grad, retain, create_graph, None)
+
+
+def grad(outputs: Tensor, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
+
+    PyTorch's ``torch.autograd.grad`` for one output.
+
+    Args:
+        outputs: the tensor to differentiate (one element unless ``grad_outputs`` is given).
+        inputs: a Tensor or a sequence of Tensors of the graph.
+        grad_outputs: upstream gradient with ``outputs``' shape. Defaults to ones for a scalar.
+        retain_graph: keep the graph. Defaults to ``create_graph``.
+        create_graph: record the backward pass so the result can be differentiated again
+            (double backward). Defaults to ``False``.
+
+    Returns:
+        A tuple with one gradient Tensor per input (zeros where ``outputs`` does not depend on it).
+
+    Raises:
+        RuntimeError: as :meth:`Tensor.backward`.
+        NotImplementedError: with ``create_graph=True``, naming an op in the graph that has no
+            double backward.
+    """
+    from ember.autograd.grad_mode import enable_grad, no_grad
+
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    g0 = _initial_gradient(outputs, grad_outputs)
+    capture = {id(t): None for t in inputs}
+    retain = create_graph if retain_graph is None else retain_graph
+    with enable_grad() if create_graph else no_grad():
+        _walk(outputs, g0, retain, create_graph, capture)
+    result = []
+    for t in inputs:
+        g = capture[id(t)]
+        if g is None:
+            g = backend.namespace(t.data).zeros_like(t.data)
+        if not isinstance(g, Tensor):
+            g = Tensor._wrap(g.astype(t.data.dtype, copy=False))
+        result.append(g)
+    return tuple(result)

@@ -204,7 +204,7 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         Walks the graph in reverse topological order (iteratively, so deep
@@ -214,16 +214,23 @@ class Tensor:
         Args:
             gradient: upstream gradient with this tensor's shape; may be omitted
                 for a one-element tensor (taken as 1).
-            retain_graph: keep the graph for another backward. Defaults to ``False``.
+            retain_graph: keep the graph for another backward. Defaults to ``create_graph``.
+            create_graph: record the backward pass itself, so that ``.grad`` can be
+                differentiated again (double backward). Defaults to ``False``.
 
         Raises:
             RuntimeError: if this tensor does not require grad, if ``gradient``
                 is omitted for a tensor with more than one element, or if the
                 graph was already freed by an earlier backward.
+            NotImplementedError: with ``create_graph=True``, naming an op of the
+                graph that has no double backward.
         """
-        from ember.autograd.engine import run_backward
+        from ember.autograd import engine
 
-        run_backward(self, gradient, retain_graph)
+        if create_graph:
+            engine.run_backward_general(self, gradient, retain_graph, create_graph=True)
+        else:
+            engine.run_backward(self, gradient, bool(retain_graph))
 
 
 def _to_array(data, dtype):

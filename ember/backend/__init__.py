@@ -19,7 +19,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ember.backend import config, random
+from ember.backend import config, random, special
 from ember.backend.config import floatx, set_floatx
 
 __all__ = [
@@ -28,6 +28,9 @@ __all__ = [
     "get_backend",
     "available_backends",
     "to_numpy",
+    "to_device",
+    "namespace",
+    "special",
     "asarray",
     "config",
     "random",
@@ -100,6 +103,18 @@ def to_numpy(array) -> np.ndarray:
     if hasattr(array, "get"):  # cupy.ndarray
         return array.get()
     return np.asarray(array)
+
+
+def to_device(array, device: str):
+    """Copy ``array`` to ``'cpu'`` (a NumPy array) or ``'gpu'``/``'cuda'`` (a CuPy array).
+
+    Raises:
+        ImportError: for the GPU when CuPy or a CUDA device is missing.
+    """
+    if device == "cpu":
+        return to_numpy(array)
+    cupy = _import_cupy()
+    return cupy.asarray(array)
 
 
 _env = os.environ.get("EMBER_BACKEND")

@@ -18,8 +18,7 @@ def load() -> ModuleType:
         import cupy
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise ImportError(
-            "ember backend 'cupy' needs the cupy package (pip install cupy-cuda12x) and a CUDA GPU. "
-            f"Received: {exc}"
+            f"ember backend 'cupy' needs the cupy package (pip install cupy-cuda12x) and a CUDA GPU. Received: {exc}"
         ) from exc
     try:
         cupy.cuda.runtime.getDeviceCount()

@@ -1,7 +1,8 @@
 """Attach operators and PyTorch-style methods to :class:`~ember.autograd.Tensor`.
 
 Kept here (not in ``autograd``) so that imports point down: the engine knows
-nothing of the ops built on it.
+nothing of the ops built on it. ``==`` is left as Python identity (Tensors stay
+hashable and usable in sets and ``in``); use ``ember.ops.equal`` for elementwise equality.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 from ember.autograd import Tensor
 
 
+def _shape_args(args):
+    """``f(2, 3)`` and ``f((2, 3))`` both give ``(2, 3)``, as PyTorch's shape methods accept."""
+    return tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+
+
 def install() -> None:
-    """Bind the ops to Tensor: ``x + y``, ``x @ w``, ``x.relu()``, ``x.sum(axis=0)``, ..."""
-    from ember.ops import activations as A
-    from ember.ops import linalg as L
+    """Bind the ops to Tensor: ``x + y``, ``x @ w``, ``x.relu()``, ``x.sum(axis=0)``, ``x.to('gpu')``, ..."""
+    from ember import ops as O
     from ember.ops import math as M
-    from ember.ops import reduction as R
-    from ember.ops import shape as S
     from ember.ops._convert import pair
 
     def rsub(a, b):
@@ -27,72 +30,123 @@ def install() -> None:
     def rpow(a, b):
         return M.Pow.apply(*pair(b, a))
 
-    def rmatmul(a, b):
-        return L.matmul(b, a)
-
     def reshape(self, *shape):
-        return S.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+        return O.reshape(self, _shape_args(shape))
 
     def permute(self, *axes):
-        return S.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
+        return O.transpose(self, _shape_args(axes))
 
     def transpose(self, *axes):
         if not axes:
-            return S.transpose(self)
+            return O.transpose(self)
+        if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+            return O.swapaxes(self, *axes)  # PyTorch's transpose(dim0, dim1)
         return permute(self, *axes)
 
-    def astype(self, dtype):
-        return Tensor(self.data.astype(dtype))
+    def expand(self, *shape):
+        shape = _shape_args(shape)
+        lead = len(shape) - self.ndim
+        return O.broadcast_to(self, [self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape)])
+
+    def to(self, target):
+        if isinstance(target, str) and target in ("cpu", "gpu", "cuda"):
+            return O.to_device(self, target)
+        return O.cast(self, target)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        end = end_dim % max(self.ndim, 1)
+        return O.reshape(self, self.shape[:start_dim] + (-1,) + self.shape[end + 1 :])
 
     table = {
-        "__add__": M.add,
-        "__radd__": M.add,
-        "__sub__": M.subtract,
+        "__add__": O.add,
+        "__radd__": O.add,
+        "__sub__": O.subtract,
         "__rsub__": rsub,
-        "__mul__": M.multiply,
-        "__rmul__": M.multiply,
-        "__truediv__": M.divide,
+        "__mul__": O.multiply,
+        "__rmul__": O.multiply,
+        "__truediv__": O.divide,
         "__rtruediv__": rdiv,
-        "__pow__": M.power,
+        "__pow__": O.power,
         "__rpow__": rpow,
-        "__neg__": M.negative,
-        "__abs__": M.abs,
-        "__matmul__": L.matmul,
-        "__rmatmul__": rmatmul,
-        "__getitem__": S.getitem,
-        "__lt__": lambda a, b: Tensor._wrap(a.data < _raw(b)),
-        "__le__": lambda a, b: Tensor._wrap(a.data <= _raw(b)),
-        "__gt__": lambda a, b: Tensor._wrap(a.data > _raw(b)),
-        "__ge__": lambda a, b: Tensor._wrap(a.data >= _raw(b)),
-        "matmul": L.matmul,
-        "exp": M.exp,
-        "log": M.log,
-        "sqrt": M.sqrt,
-        "abs": M.abs,
-        "square": M.square,
-        "maximum": M.maximum,
-        "minimum": M.minimum,
-        "sum": R.sum,
-        "mean": R.mean,
-        "max": R.max,
-        "min": R.min,
-        "argmax": R.argmax,
-        "argmin": R.argmin,
+        "__neg__": O.negative,
+        "__pos__": lambda a: a,
+        "__abs__": O.abs,
+        "__matmul__": O.matmul,
+        "__rmatmul__": lambda a, b: O.matmul(b, a),
+        "__getitem__": O.getitem,
+        "__lt__": O.less,
+        "__le__": O.less_equal,
+        "__gt__": O.greater,
+        "__ge__": O.greater_equal,
+        "__invert__": O.logical_not,
+        "__and__": O.logical_and,
+        "__or__": O.logical_or,
+        "__xor__": O.logical_xor,
+        "matmul": O.matmul,
+        "dot": O.dot,
+        "pow": O.power,
+        "exp": O.exp,
+        "expm1": O.expm1,
+        "log": O.log,
+        "log1p": O.log1p,
+        "sqrt": O.sqrt,
+        "rsqrt": O.rsqrt,
+        "abs": O.abs,
+        "sign": O.sign,
+        "square": O.square,
+        "reciprocal": O.reciprocal,
+        "sin": O.sin,
+        "cos": O.cos,
+        "erf": O.erf,
+        "floor": O.floor,
+        "ceil": O.ceil,
+        "round": O.round,
+        "clip": O.clip,
+        "clamp": O.clip,
+        "maximum": O.maximum,
+        "minimum": O.minimum,
+        "sum": O.sum,
+        "mean": O.mean,
+        "max": O.max,
+        "min": O.min,
+        "prod": O.prod,
+        "var": O.var,
+        "std": O.std,
+        "norm": O.norm,
+        "logsumexp": O.logsumexp,
+        "cumsum": O.cumsum,
+        "argmax": O.argmax,
+        "argmin": O.argmin,
         "reshape": reshape,
+        "view": reshape,
+        "flatten": flatten,
         "permute": permute,
         "transpose": transpose,
-        "astype": astype,
-        "sigmoid": A.sigmoid,
-        "tanh": A.tanh,
-        "relu": A.relu,
-        "leaky_relu": A.leaky_relu,
-        "softmax": A.softmax,
-        "log_softmax": A.log_softmax,
+        "swapaxes": O.swapaxes,
+        "squeeze": O.squeeze,
+        "unsqueeze": O.expand_dims,
+        "expand_dims": O.expand_dims,
+        "expand": expand,
+        "broadcast_to": O.broadcast_to,
+        "flip": O.flip,
+        "repeat": lambda self, *reps: O.tile(self, _shape_args(reps)),  # PyTorch's repeat is numpy's tile
+        "repeat_interleave": lambda self, repeats, dim=None: O.repeat(self, repeats, axis=dim),
+        "tile": O.tile,
+        "astype": O.cast,
+        "to": to,
+        "cpu": lambda self: O.to_device(self, "cpu"),
+        "gpu": lambda self: O.to_device(self, "gpu"),
+        "cuda": lambda self: O.to_device(self, "gpu"),
+        "float": lambda self: O.cast(self, "float32"),
+        "double": lambda self: O.cast(self, "float64"),
+        "half": lambda self: O.cast(self, "float16"),
+        "sigmoid": O.sigmoid,
+        "tanh": O.tanh,
+        "relu": O.relu,
+        "leaky_relu": O.leaky_relu,
+        "softmax": O.softmax,
+        "log_softmax": O.log_softmax,
     }
     for name, fn in table.items():
         setattr(Tensor, name, fn)
-    Tensor.T = property(lambda self: S.transpose(self))
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    Tensor.T = property(lambda self: O.transpose(self))

@@ -1,13 +1,24 @@
-"""Activation functions, each a primitive with a closed-form derivative.
+"""Activation functions under Keras's names (``keras.ops`` / ``keras.activations``).
 
-Softmax and log-softmax subtract the row maximum first (log-sum-exp trick),
-so logits of any magnitude give finite results.
+Primitives where a closed-form derivative is cheaper or more stable than the
+composition (sigmoid, tanh, relu and its clipped forms, elu, softplus, softmax);
+the rest (selu, gelu, silu, softsign, mish) are compositions of ops, so their
+gradients (and double backward) come for free. Softmax and log-softmax subtract
+the maximum first (log-sum-exp trick): logits of any size give finite results.
+
+Kink conventions (pinned by tests): relu, relu6 and hard_sigmoid have derivative 0
+at their kinks; leaky_relu takes ``negative_slope`` at 0; elu takes ``alpha`` at 0.
 """
 
 from __future__ import annotations
 
+import math
+
 from ember import backend
 from ember.autograd import Function, Tensor
+from ember.ops import math as M
+from ember.ops import reduction as R
+from ember.ops import unary as U
 from ember.ops._convert import as_tensor
 
 
@@ -22,6 +33,10 @@ class Sigmoid(Function):
         s = self.out
         return g * s * (1 - s)
 
+    def backward_graph(self, g):
+        s = sigmoid(self.parents[0])
+        return g * s * (1 - s)
+
 
 class Tanh(Function):
     def forward(self, a):
@@ -31,15 +46,24 @@ class Tanh(Function):
     def backward(self, g):
         return g * (1 - self.out * self.out)
 
+    def backward_graph(self, g):
+        t = tanh(self.parents[0])
+        return g * (1 - t * t)
 
-class ReLU(Function):
-    # NOTE: the derivative at 0 is taken as 0, as in PyTorch and Keras.
-    def forward(self, a):
-        self.mask = a > 0
-        return a * self.mask
+
+class HardClip(Function):
+    # clip(x, lo, hi) with derivative 1 strictly inside and 0 at and beyond the bounds
+    # (PyTorch's hardtanh/relu6 convention); relu is HardClip(0, inf).
+    def forward(self, a, lo, hi):
+        xp = backend.namespace(a)
+        self.mask = (a > lo) & (a < hi)
+        return xp.clip(a, lo, hi) if hi != math.inf else xp.maximum(a, a.dtype.type(lo))
 
     def backward(self, g):
         return g * self.mask
+
+    def backward_graph(self, g):
+        return g * Tensor._wrap(self.mask.astype(g.dtype))
 
 
 class LeakyReLU(Function):
@@ -52,11 +76,49 @@ class LeakyReLU(Function):
         xp = backend.namespace(g)
         return xp.where(self.mask, g, g * g.dtype.type(self.slope))
 
+    def backward_graph(self, g):
+        return M.where(Tensor._wrap(self.mask), g, g * self.slope)
+
+
+class ELU(Function):
+    def forward(self, a, alpha):
+        xp = backend.namespace(a)
+        self.mask, self.alpha = a > 0, a.dtype.type(alpha)
+        self.out = xp.where(self.mask, a, self.alpha * xp.expm1(xp.minimum(a, 0)))
+        return self.out
+
+    def backward(self, g):
+        xp = backend.namespace(g)
+        return g * xp.where(self.mask, g.dtype.type(1), self.out + self.alpha)
+
+    def backward_graph(self, g):
+        x = self.parents[0]
+        neg = U.exp(M.minimum(x, 0.0)) * float(self.alpha)
+        return g * M.where(Tensor._wrap(self.mask), 1.0, neg)
+
+
+class Softplus(Function):
+    def forward(self, a):
+        xp = backend.namespace(a)
+        self.a = a
+        return xp.logaddexp(a.dtype.type(0), a)  # log(1 + e^x) without overflow
+
+    def backward(self, g):
+        return g * (0.5 * (1 + backend.namespace(g).tanh(0.5 * self.a)))
+
+    def backward_graph(self, g):
+        return g * sigmoid(self.parents[0])
+
+
+def _row_max(a, axis):
+    """Max along ``axis`` (kept), 0 for an empty tensor (whose softmax is empty too)."""
+    return a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)
+
 
 class Softmax(Function):
     def forward(self, a, axis):
         xp = backend.namespace(a)
-        e = xp.exp(a - a.max(axis=axis, keepdims=True))
+        e = xp.exp(a - _row_max(a, axis))
         self.out, self.axis = e / e.sum(axis=axis, keepdims=True), axis
         return self.out
 
@@ -64,12 +126,17 @@ class Softmax(Function):
         s = self.out
         return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
 
+    def backward_graph(self, g):
+        s = softmax(self.parents[0], self.axis)
+        return s * (g - R.sum(g * s, axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     def forward(self, a, axis):
         xp = backend.namespace(a)
-        shifted = a - a.max(axis=axis, keepdims=True)
-        self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = a - _row_max(a, axis)
+        lse = xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)) if a.size else 0
+        self.out = shifted - lse
         self.axis = axis
         return self.out
 
@@ -77,9 +144,16 @@ class LogSoftmax(Function):
         xp = backend.namespace(g)
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
 
+    def backward_graph(self, g):
+        p = U.exp(log_softmax(self.parents[0], self.axis))
+        return g - p * R.sum(g, axis=self.axis, keepdims=True)
+
+
+# ---------------------------------------------------------------- public functions
+
 
 def sigmoid(x) -> Tensor:
-    """Logistic sigmoid ``1 / (1 + exp(-x))``; derivative ``s * (1 - s)``."""
+    """Logistic sigmoid ``1 / (1 + exp(-x))``; derivative ``s * (1 - s)``. Output in ``(0, 1)``."""
     return Sigmoid.apply(as_tensor(x))
 
 
@@ -89,13 +163,120 @@ def tanh(x) -> Tensor:
 
 
 def relu(x) -> Tensor:
-    """Rectified linear unit ``max(x, 0)``; derivative 1 for ``x > 0``, else 0 (0 at the kink)."""
-    return ReLU.apply(as_tensor(x))
+    """Rectified linear unit ``max(x, 0)``; derivative 1 for ``x > 0``, else 0 (0 at the kink, as PyTorch/Keras).
+
+    Example:
+        >>> import ember
+        >>> ember.ops.relu(ember.tensor([-1.0, 0.0, 2.0])).tolist()
+        [0.0, 0.0, 2.0]
+    """
+    return HardClip.apply(as_tensor(x), lo=0, hi=math.inf)
+
+
+def relu6(x) -> Tensor:
+    """``min(max(x, 0), 6)``; derivative 1 on ``(0, 6)``, 0 elsewhere and at both kinks."""
+    return HardClip.apply(as_tensor(x), lo=0, hi=6)
+
+
+def hard_sigmoid(x) -> Tensor:
+    """Piecewise-linear sigmoid ``clip(x / 6 + 0.5, 0, 1)`` (Keras 3 / PyTorch ``hardsigmoid``).
+
+    Derivative 1/6 on ``(-3, 3)``, 0 elsewhere and at the kinks.
+    """
+    x = as_tensor(x)
+    return HardClip.apply(x / 6.0 + 0.5, lo=0, hi=1)
+
+
+def hard_silu(x) -> Tensor:
+    """``x * hard_sigmoid(x)`` (a.k.a. hard swish)."""
+    x = as_tensor(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
 
 
 def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
-    """``x`` for ``x > 0``, else ``negative_slope * x``. Defaults to ``0.2`` (Keras's default)."""
+    """``x`` for ``x > 0``, else ``negative_slope * x``; ``negative_slope`` defaults to ``0.2`` (Keras).
+
+    Derivative ``negative_slope`` at 0.
+    """
     return LeakyReLU.apply(as_tensor(x), negative_slope=float(negative_slope))
+
+
+def elu(x, alpha: float = 1.0) -> Tensor:
+    """Exponential linear unit: ``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``. Defaults to ``alpha=1.0``.
+
+    Source: Clevert et al., "Fast and Accurate Deep Network Learning by ELUs" (2015).
+    """
+    return ELU.apply(as_tensor(x), alpha=float(alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x) -> Tensor:
+    """Scaled ELU: ``scale * elu(x, alpha)`` with alpha ≈ 1.6733, scale ≈ 1.0507.
+
+    Source: Klambauer et al., "Self-Normalizing Neural Networks" (2017).
+    """
+    return ELU.apply(as_tensor(x), alpha=_SELU_ALPHA) * _SELU_SCALE
+
+
+def gelu(x, approximate: bool = True) -> Tensor:
+    """Gaussian error linear unit ``x * Phi(x)``.
+
+    Exact: ``0.5 x (1 + erf(x / sqrt 2))``. Approximate (Keras's default):
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``.
+
+    Args:
+        x: float tensor.
+        approximate: use the tanh approximation. Defaults to ``True`` (as ``keras.ops.gelu``).
+
+    Source: Hendrycks & Gimpel, "Gaussian Error Linear Units" (2016).
+    """
+    x = as_tensor(x)
+    if approximate:
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2 / math.pi)
+        return 0.5 * x * (1.0 + tanh(inner))
+    return 0.5 * x * (1.0 + U.erf(x * (1 / math.sqrt(2))))
+
+
+def silu(x) -> Tensor:
+    """Sigmoid linear unit ``x * sigmoid(x)`` (swish). Source: Ramachandran et al. (2017)."""
+    x = as_tensor(x)
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+def softplus(x) -> Tensor:
+    """``log(1 + exp(x))``, computed as ``logaddexp(0, x)`` (no overflow); derivative ``sigmoid(x)``."""
+    return Softplus.apply(as_tensor(x))
+
+
+def softsign(x) -> Tensor:
+    """``x / (1 + |x|)``."""
+    x = as_tensor(x)
+    return x / (1.0 + U.abs(x))
+
+
+def mish(x) -> Tensor:
+    """``x * tanh(softplus(x))``. Source: Misra, "Mish" (2019)."""
+    x = as_tensor(x)
+    return x * tanh(softplus(x))
+
+
+def exponential(x) -> Tensor:
+    """``exp(x)`` (Keras's ``exponential`` activation)."""
+    return U.exp(x)
+
+
+def linear(x) -> Tensor:
+    """The identity (Keras's ``linear`` activation): returns ``x`` unchanged."""
+    return as_tensor(x)
 
 
 def _axis(x: Tensor, axis: int, fn: str) -> int:
@@ -105,11 +286,17 @@ def _axis(x: Tensor, axis: int, fn: str) -> int:
 
 
 def softmax(x, axis: int = -1) -> Tensor:
-    """``exp(x - max) / sum(exp(x - max))`` along ``axis`` (stable for any logit size).
+    """``exp(x - max) / sum(exp(x - max))`` along ``axis``; stable for any logit size.
 
     Args:
-        x: logits, any shape.
+        x: logits, any shape, float dtype.
         axis: the class axis. Defaults to ``-1``.
+
+    Returns:
+        Probabilities of ``x``'s shape and dtype, summing to 1 along ``axis``.
+
+    Raises:
+        ValueError: if ``axis`` is out of range.
     """
     x = as_tensor(x)
     return Softmax.apply(x, axis=_axis(x, axis, "softmax"))

@@ -1,7 +1,9 @@
-"""Elementwise arithmetic and math: each primitive's forward and backward side by side.
+"""Binary elementwise arithmetic: each primitive's forward and backward side by side.
 
 Binary ops broadcast as NumPy does; backward sums each gradient back to its
-input's shape with :func:`~ember.autograd.unbroadcast`.
+input's shape with :func:`~ember.autograd.unbroadcast` (``sum_to`` in
+``backward_graph``, the recorded version used for double backward).
+Python scalars take the tensor operand's dtype (weak typing, as in PyTorch).
 """
 
 from __future__ import annotations
@@ -9,8 +11,7 @@ from __future__ import annotations
 from ember import backend
 from ember.autograd import Function, Tensor, unbroadcast
 from ember.ops._convert import as_tensor, pair
-
-# ---------------------------------------------------------------- binary primitives
+from ember.ops.shape import sum_to
 
 
 class Add(Function):
@@ -21,6 +22,9 @@ class Add(Function):
     def backward(self, g):
         return unbroadcast(g, self.shapes[0]), unbroadcast(g, self.shapes[1])
 
+    def backward_graph(self, g):
+        return sum_to(g, self.shapes[0]), sum_to(g, self.shapes[1])
+
 
 class Sub(Function):
     def forward(self, a, b):
@@ -29,6 +33,9 @@ class Sub(Function):
 
     def backward(self, g):
         return unbroadcast(g, self.shapes[0]), unbroadcast(-g, self.shapes[1])
+
+    def backward_graph(self, g):
+        return sum_to(g, self.shapes[0]), sum_to(negative(g), self.shapes[1])
 
 
 class Mul(Function):
@@ -40,6 +47,10 @@ class Mul(Function):
         ga = unbroadcast(g * self.b, self.a.shape) if self.needs_grad[0] else None
         gb = unbroadcast(g * self.a, self.b.shape) if self.needs_grad[1] else None
         return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.parents
+        return sum_to(g * b, a.shape), sum_to(g * a, b.shape)
 
 
 class Div(Function):
@@ -53,6 +64,11 @@ class Div(Function):
         gb = unbroadcast(-gb_ * self.a / self.b, self.b.shape) if self.needs_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.parents
+        ga = g / b
+        return sum_to(ga, a.shape), sum_to(negative(ga) * a / b, b.shape)
+
 
 class Pow(Function):
     def forward(self, a, b):
@@ -65,39 +81,51 @@ class Pow(Function):
         a, b = self.a, self.b
         ga = unbroadcast(g * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
         gb = None
-        if self.needs_grad[1]:  # d(a^b)/db = a^b log a, taken as 0 where a == 0
+        if self.needs_grad[1]:  # d(a^b)/db = a^b log a, taken as 0 where a <= 0
             safe = xp.where(a > 0, a, 1)
             gb = unbroadcast(g * self.out * xp.log(safe), b.shape)
         return ga, gb
 
+    def backward_graph(self, g):
+        from ember.ops.unary import log
+
+        a, b = self.parents
+        ga = sum_to(g * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
+        gb = None
+        if self.needs_grad[1]:
+            positive = Tensor._wrap(a.data > 0)
+            safe = where(positive, a, 1.0)
+            gb = sum_to(g * a**b * log(safe), b.shape)
+        return ga, gb
+
+
+def _tie_weights(a, b, op):
+    """Share of the gradient going to ``a`` in max/min: 1 where it wins, 1/2 at ties (PyTorch)."""
+    wins = (a > b) if op == "max" else (a < b)
+    return (wins + 0.5 * (a == b)).astype(a.dtype if a.dtype.kind == "f" else b.dtype)
+
 
 class Maximum(Function):
     # NOTE: at ties the gradient is split evenly, as in PyTorch's maximum.
+    op = "max"
+
     def forward(self, a, b):
         xp = backend.namespace(a)
-        self.a, self.b = a, b
-        return xp.maximum(a, b)
+        self.wa, self.shapes = _tie_weights(a, b, self.op), (a.shape, b.shape)
+        return xp.maximum(a, b) if self.op == "max" else xp.minimum(a, b)
 
     def backward(self, g):
-        a, b = self.a, self.b
-        wa = (a > b) + 0.5 * (a == b)
-        ga = unbroadcast(g * wa.astype(g.dtype), a.shape) if self.needs_grad[0] else None
-        gb = unbroadcast(g * (1 - wa).astype(g.dtype), b.shape) if self.needs_grad[1] else None
+        ga = unbroadcast(g * self.wa, self.shapes[0]) if self.needs_grad[0] else None
+        gb = unbroadcast(g * (1 - self.wa), self.shapes[1]) if self.needs_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        wa = Tensor._wrap(self.wa.astype(g.dtype, copy=False))
+        return sum_to(g * wa, self.shapes[0]), sum_to(g * (1 - wa), self.shapes[1])
 
-class Minimum(Function):
-    def forward(self, a, b):
-        xp = backend.namespace(a)
-        self.a, self.b = a, b
-        return xp.minimum(a, b)
 
-    def backward(self, g):
-        a, b = self.a, self.b
-        wa = (a < b) + 0.5 * (a == b)
-        ga = unbroadcast(g * wa.astype(g.dtype), a.shape) if self.needs_grad[0] else None
-        gb = unbroadcast(g * (1 - wa).astype(g.dtype), b.shape) if self.needs_grad[1] else None
-        return ga, gb
+class Minimum(Maximum):
+    op = "min"
 
 
 class Where(Function):
@@ -108,12 +136,15 @@ class Where(Function):
 
     def backward(self, g):
         xp = backend.namespace(g)
-        ga = unbroadcast(xp.where(self.cond, g, 0), self.shapes[0]) if self.needs_grad[1] else None
-        gb = unbroadcast(xp.where(self.cond, 0, g), self.shapes[1]) if self.needs_grad[2] else None
+        zero = g.dtype.type(0)
+        ga = unbroadcast(xp.where(self.cond, g, zero), self.shapes[0]) if self.needs_grad[1] else None
+        gb = unbroadcast(xp.where(self.cond, zero, g), self.shapes[1]) if self.needs_grad[2] else None
         return None, ga, gb
 
-
-# ---------------------------------------------------------------- unary primitives
+    def backward_graph(self, g):
+        cond = Tensor._wrap(self.cond)
+        zero = as_tensor(0.0, g)
+        return None, sum_to(where(cond, g, zero), self.shapes[0]), sum_to(where(cond, zero, g), self.shapes[1])
 
 
 class Neg(Function):
@@ -123,64 +154,33 @@ class Neg(Function):
     def backward(self, g):
         return -g
 
-
-class Exp(Function):
-    def forward(self, a):
-        self.out = backend.namespace(a).exp(a)
-        return self.out
-
-    def backward(self, g):
-        return g * self.out
-
-
-class Log(Function):
-    def forward(self, a):
-        self.a = a
-        return backend.namespace(a).log(a)
-
-    def backward(self, g):
-        return g / self.a
-
-
-class Sqrt(Function):
-    def forward(self, a):
-        self.out = backend.namespace(a).sqrt(a)
-        return self.out
-
-    def backward(self, g):
-        return g / (2 * self.out)
-
-
-class Abs(Function):
-    # NOTE: d|x|/dx at 0 is taken as 0 (sign(0) = 0), as in PyTorch.
-    def forward(self, a):
-        self.a = a
-        return backend.namespace(a).abs(a)
-
-    def backward(self, g):
-        return g * backend.namespace(g).sign(self.a)
+    def backward_graph(self, g):
+        return Neg.apply(g)
 
 
 # ---------------------------------------------------------------- public functions
 
 
 def add(x1, x2) -> Tensor:
-    """Elementwise ``x1 + x2`` with NumPy broadcasting."""
+    """Elementwise ``x1 + x2`` with NumPy broadcasting; gradient 1 to each (summed over broadcast axes)."""
     return Add.apply(*pair(x1, x2))
 
 
 def subtract(x1, x2) -> Tensor:
-    """Elementwise ``x1 - x2`` with NumPy broadcasting."""
+    """Elementwise ``x1 - x2`` with NumPy broadcasting; gradients ``g`` and ``-g``."""
     return Sub.apply(*pair(x1, x2))
 
 
 def multiply(x1, x2) -> Tensor:
-    """Elementwise ``x1 * x2`` with NumPy broadcasting."""
+    """Elementwise ``x1 * x2`` with NumPy broadcasting; gradients ``g * x2`` and ``g * x1``."""
     return Mul.apply(*pair(x1, x2))
 
 
 def divide(x1, x2) -> Tensor:
-    """Elementwise ``x1 / x2`` (true division) with NumPy broadcasting."""
+    """Elementwise ``x1 / x2`` (true division); gradients ``g / x2`` and ``-g * x1 / x2**2``.
+
+    Division by zero gives ``±inf``/``nan`` as IEEE says (no exception).
+    """
     return Div.apply(*pair(x1, x2))
 
 
@@ -188,42 +188,13 @@ true_divide = divide
 
 
 def power(x1, x2) -> Tensor:
-    """Elementwise ``x1 ** x2``. Gradient w.r.t. ``x2`` is ``x1**x2 * log(x1)`` (0 where ``x1 <= 0``)."""
+    """Elementwise ``x1 ** x2``; gradients ``x2 * x1**(x2-1)`` and ``x1**x2 * log(x1)`` (0 where ``x1 <= 0``)."""
     return Pow.apply(*pair(x1, x2))
 
 
 def negative(x) -> Tensor:
     """Elementwise ``-x``."""
     return Neg.apply(as_tensor(x))
-
-
-def exp(x) -> Tensor:
-    """Elementwise ``e**x``."""
-    return Exp.apply(as_tensor(x))
-
-
-def log(x) -> Tensor:
-    """Elementwise natural logarithm (``-inf`` at 0, ``nan`` below, as IEEE says)."""
-    return Log.apply(as_tensor(x))
-
-
-def sqrt(x) -> Tensor:
-    """Elementwise square root."""
-    return Sqrt.apply(as_tensor(x))
-
-
-def abs(x) -> Tensor:  # noqa: A001 - keras.ops name
-    """Elementwise ``|x|``; gradient ``sign(x)`` (0 at 0)."""
-    return Abs.apply(as_tensor(x))
-
-
-absolute = abs
-
-
-def square(x) -> Tensor:
-    """Elementwise ``x**2``."""
-    x = as_tensor(x)
-    return Mul.apply(x, x)
 
 
 def maximum(x1, x2) -> Tensor:
@@ -237,7 +208,21 @@ def minimum(x1, x2) -> Tensor:
 
 
 def where(condition, x1, x2) -> Tensor:
-    """``x1`` where ``condition`` is true, else ``x2`` (broadcast). No gradient flows to ``condition``."""
+    """``x1`` where ``condition`` is true, else ``x2`` (all three broadcast).
+
+    No gradient flows to ``condition``; ``x1``'s gradient is ``g`` where true, 0 elsewhere.
+    """
     cond = condition.data if isinstance(condition, Tensor) else backend.asarray(condition)
     a, b = pair(x1, x2)
-    return Where.apply(Tensor._wrap(cond.astype(bool)), a, b)
+    return Where.apply(Tensor._wrap(cond.astype(bool, copy=False)), a, b)
+
+
+def clip(x, x_min, x_max) -> Tensor:
+    """``min(max(x, x_min), x_max)``; gradient 1 strictly inside, 0 outside, 1/2 at a bound (ties).
+
+    Args:
+        x: float tensor.
+        x_min: lower bound (scalar or broadcastable tensor).
+        x_max: upper bound.
+    """
+    return minimum(maximum(x, x_min), x_max)

@@ -1,4 +1,7 @@
-"""Neural-network ops: fused cross-entropies from logits, dropout.
+"""Neural-network ops: fused cross-entropies from logits, dropout, embedding lookup.
+
+This module is also the ``ember.ops.nn`` namespace: it re-exports convolution,
+pooling, normalisation and attention (``ember.ops.nn.conv2d``, ...).
 
 The cross-entropies are hand-written composites: fusing log-softmax with the
 label pick (or sigmoid with BCE) keeps them finite for any logit and makes the
@@ -12,6 +15,57 @@ from ember import backend
 from ember.autograd import Function, Tensor
 from ember.backend import random as _random
 from ember.ops._convert import as_tensor
+from ember.ops.attention import dot_product_attention, scaled_dot_product_attention
+from ember.ops.conv import (
+    conv,
+    conv1d,
+    conv1d_transpose,
+    conv2d,
+    conv2d_transpose,
+    conv_transpose,
+    depthwise_conv,
+)
+from ember.ops.normalization import batch_normalization, layer_normalization, moments
+from ember.ops.pooling import (
+    average_pool,
+    average_pool1d,
+    average_pool2d,
+    global_average_pool,
+    global_max_pool,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+    upsampling,
+)
+
+__all__ = [
+    "average_pool",
+    "average_pool1d",
+    "average_pool2d",
+    "batch_normalization",
+    "conv",
+    "conv1d",
+    "conv1d_transpose",
+    "conv2d",
+    "conv2d_transpose",
+    "conv_transpose",
+    "depthwise_conv",
+    "dot_product_attention",
+    "dropout",
+    "embedding",
+    "global_average_pool",
+    "global_max_pool",
+    "layer_normalization",
+    "max_pool",
+    "max_pool1d",
+    "max_pool2d",
+    "moments",
+    "scaled_dot_product_attention",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
+    "upsampling",
+]
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -142,3 +196,21 @@ def dropout(x, rate: float, noise_shape=None, seed=None) -> Tensor:
     scale = x.dtype.type(1.0 / (1.0 - rate))
     mask = backend.asarray(keep * scale, dtype=x.dtype)
     return _Dropout.apply(x, Tensor._wrap(mask))
+
+
+def embedding(indices, weights) -> Tensor:
+    """Rows of ``weights`` picked by integer ``indices`` (PyTorch's ``F.embedding``; Keras's Embedding math).
+
+    Args:
+        indices: int tensor/array of any shape ``(...)``, values in ``[0, vocab)``.
+        weights: ``(vocab, dim)`` float tensor.
+
+    Returns:
+        ``(..., dim)``. The gradient adds each output row into its weight row (repeated indices accumulate).
+
+    Raises:
+        IndexError: for indices outside ``[-vocab, vocab)``.
+    """
+    from ember.ops.indexing import take
+
+    return take(weights, indices, axis=0)

@@ -1,0 +1,408 @@
+"""Convolutions, channels-last, Keras layouts: ``conv``, ``depthwise_conv``, ``conv_transpose``.
+
+Inputs are ``(batch, *spatial, channels)``; kernels ``(*kernel_size, in_channels // groups,
+out_channels)`` (transpose: ``(*kernel_size, out_channels, in_channels)``), as Keras 3.
+One code path serves 1-D, 2-D and 3-D.
+
+Algorithm (im2col + one GEMM): the padded input is cut into ``prod(kernel_size)``
+strided slices (one per kernel tap, basic slicing only, so NumPy and CuPy share it),
+stacked into a ``(positions, taps * channels)`` matrix and multiplied by the kernel
+reshaped to ``(taps * channels, out_channels)``. The backward is two GEMMs and
+"col2im": the column gradient added back tap by tap (a loop over kernel taps,
+never over pixels). Hand-written backward: one node instead of a chain of
+slicing nodes, for speed (see benchmarks/bench_conv.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import NamedTuple
+
+from ember import backend
+from ember.autograd import Function, Tensor
+from ember.ops._convert import as_tensor
+
+
+class Geometry(NamedTuple):
+    """Where each kernel tap reads: kernel size, strides, dilation, output size, (before, after) padding."""
+
+    kernel: tuple
+    strides: tuple
+    dilation: tuple
+    out: tuple
+    pads: tuple
+
+    def tap_slices(self):
+        """One index per kernel tap selecting its ``(batch, *out, channels)`` view of the padded input."""
+        for tap in itertools.product(*[range(k) for k in self.kernel]):
+            yield (
+                (slice(None),)
+                + tuple(
+                    slice(t * d, t * d + s * (o - 1) + 1, s)
+                    for t, d, s, o in zip(tap, self.dilation, self.strides, self.out, strict=False)
+                )
+                + (slice(None),)
+            )
+
+
+def _tuple(value, n: int, name: str, op: str) -> tuple:
+    t = (int(value),) * n if isinstance(value, int) else tuple(int(v) for v in value)
+    if len(t) != n or any(v <= 0 for v in t):
+        raise ValueError(f"{op}: {name} must be {n} positive int(s). Received: {name}={value!r}")
+    return t
+
+
+def geometry(in_spatial, kernel, strides, padding, dilation, op: str, in_shape=None) -> Geometry:
+    """Output size and padding of a convolution/pooling window, TensorFlow/Keras ``'valid'``/``'same'`` rules.
+
+    ``'same'`` gives ``ceil(n / stride)`` outputs and puts the odd padding element after.
+
+    Raises:
+        ValueError: for an unknown padding or a (dilated) window larger than the padded input.
+    """
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{op}: padding must be 'valid' or 'same'. Received: padding={padding!r}")
+    outs, pads = [], []
+    for n, k, s, d in zip(in_spatial, kernel, strides, dilation, strict=False):
+        dk = (k - 1) * d + 1
+        if padding == "valid":
+            if n < dk:
+                raise ValueError(
+                    f"{op}: the (dilated) window {tuple(kernel)} is larger than the input with 'valid' padding. "
+                    f"Received: input shape {in_shape}, window {dk} on an axis of size {n}"
+                )
+            outs.append((n - dk) // s + 1)
+            pads.append((0, 0))
+        else:
+            out = -(-n // s)
+            total = max((out - 1) * s + dk - n, 0)
+            outs.append(out)
+            pads.append((total // 2, total - total // 2))
+    return Geometry(tuple(kernel), tuple(strides), tuple(dilation), tuple(outs), tuple(pads))
+
+
+def pad_spatial(xp, x, pads, value=0):
+    """Pad the spatial axes of a channels-last array (a no-op without padding)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    return xp.pad(x, ((0, 0), *pads, (0, 0)), mode="constant", constant_values=value)
+
+
+def im2col(x, geo: Geometry):
+    """Every window of the (already padded) channels-last ``x`` as a ``(positions, taps * channels)`` matrix.
+
+    Rows are ``(batch, *out)`` positions in C order, columns ``(*kernel, channels)``, matching a
+    kernel reshaped to ``(taps * channels, out)``. Built from a strided view (one copy, whose inner
+    loop NumPy runs over contiguous ``kernel_w * channels`` runs). With one channel the result is the
+    transpose of a tap-major stack (``(taps, positions)``, contiguous runs of ``out_w``), returned as
+    a transposed view: both are faster to build, and GEMMs take either layout.
+    """
+    xp = backend.namespace(x)
+    taps = math.prod(geo.kernel)
+    if x.shape[-1] == 1:
+        return xp.stack([x[idx] for idx in geo.tap_slices()], axis=0).reshape(taps, -1).T
+    s = x.strides
+    view = xp.lib.stride_tricks.as_strided(
+        x,
+        shape=(x.shape[0], *geo.out, *geo.kernel, x.shape[-1]),
+        strides=(
+            s[0],
+            *(si * st for si, st in zip(s[1:-1], geo.strides, strict=False)),
+            *(si * d for si, d in zip(s[1:-1], geo.dilation, strict=False)),
+            s[-1],
+        ),
+    )
+    return view.reshape(-1, taps * x.shape[-1])
+
+
+def col2im(cols, padded_shape, geo: Geometry):
+    """Adjoint of :func:`im2col`: add each tap's column back where it was read from."""
+    xp = backend.namespace(cols)
+    out = xp.zeros(padded_shape, dtype=cols.dtype)
+    for t, idx in enumerate(geo.tap_slices()):
+        out[idx] += cols[..., t, :]
+    return out
+
+
+def crop_spatial(x, pads):
+    return x[(slice(None),) + tuple(slice(lo, x.shape[i + 1] - hi) for i, (lo, hi) in enumerate(pads)) + (slice(None),)]
+
+
+def _grouped(w2, groups):
+    """Kernel ``(taps * cg, out)`` as ``(groups, taps * cg, out // groups)`` batched matrices."""
+    taps_cg, out = w2.shape
+    return w2.reshape(taps_cg, groups, out // groups).transpose(1, 0, 2)
+
+
+class Conv(Function):
+    # Hand-written backward (im2col): see the module docstring.
+    def forward(self, x, w, geo, groups):
+        xp = backend.namespace(x)
+        n, c, g = x.shape[0], x.shape[-1], groups
+        xpad = pad_spatial(xp, x, geo.pads)
+        cols = im2col(xp.ascontiguousarray(xpad), geo)  # (m, taps * c)
+        m, taps = cols.shape[0], math.prod(geo.kernel)
+        self.geo, self.groups, self.x_shape, self.pad_shape, self.w = geo, g, x.shape, xpad.shape, w
+        if g == 1:
+            self.cols = cols
+            out = cols @ w.reshape(-1, w.shape[-1])
+        else:  # (groups, m, taps * cg) @ (groups, taps * cg, out / groups)
+            self.cols = cols.reshape(m, taps, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, taps * c // g)
+            out = (self.cols @ _grouped(w.reshape(-1, w.shape[-1]), g)).transpose(1, 0, 2)
+        return out.reshape((n, *geo.out, w.shape[-1]))
+
+    def backward(self, g):
+        w, geo, groups = self.w, self.geo, self.groups
+        o = w.shape[-1]
+        g2 = g.reshape(-1, o)
+        w2 = w.reshape(-1, o)
+        gx = gw = None
+        if groups == 1:
+            if self.needs_grad[1]:
+                gw = (self.cols.T @ g2).reshape(w.shape)
+            if self.needs_grad[0]:
+                dcols = (g2 @ w2.T).reshape((*g.shape[:-1], math.prod(geo.kernel), self.x_shape[-1]))
+        else:
+            gg = g2.reshape(-1, groups, o // groups).transpose(1, 0, 2)  # (groups, m, o / groups)
+            if self.needs_grad[1]:
+                gw_g = self.cols.transpose(0, 2, 1) @ gg  # (groups, taps * cg, o / groups)
+                gw = gw_g.transpose(1, 0, 2).reshape(w.shape)
+            if self.needs_grad[0]:
+                dc = gg @ _grouped(w2, groups).transpose(0, 2, 1)  # (groups, m, taps * cg)
+                taps, cg = math.prod(geo.kernel), w.shape[-2]
+                dcols = dc.reshape(groups, -1, taps, cg).transpose(1, 2, 0, 3)
+                dcols = dcols.reshape((*g.shape[:-1], taps, groups * cg))
+        if self.needs_grad[0]:
+            gx = crop_spatial(col2im(dcols, self.pad_shape, geo), geo.pads)
+        return gx, gw
+
+
+class ConvTranspose(Function):
+    # The adjoint of Conv: forward is Conv's input gradient, backward is Conv's forward.
+    def forward(self, x, w, geo, full_shape, crop):
+        xp = backend.namespace(x)
+        self.x, self.w, self.geo, self.full_shape, self.crop = x, w, geo, full_shape, crop
+        taps = math.prod(geo.kernel)
+        dcols = x.reshape(-1, w.shape[-1]) @ w.reshape(-1, w.shape[-1]).T
+        dcols = dcols.reshape((*x.shape[:-1], taps, w.shape[-2]))
+        full = col2im(dcols, full_shape, geo)
+        return _crop_or_pad(xp, full, crop)
+
+    def backward(self, g):
+        xp = backend.namespace(g)
+        w = self.w
+        full = _uncrop(xp, g, self.full_shape, self.crop)
+        cols = im2col(full, self.geo)  # (m_in, taps * out_channels)
+        x2 = self.x.reshape(-1, w.shape[-1])
+        gx = (cols @ w.reshape(-1, w.shape[-1])).reshape(self.x.shape) if self.needs_grad[0] else None
+        gw = (cols.T @ x2).reshape(w.shape) if self.needs_grad[1] else None
+        return gx, gw
+
+
+def _crop_or_pad(xp, full, crop):
+    """Take ``full[lo : lo + length]`` on each spatial axis, zero-filling beyond its end."""
+    index = (slice(None),) + tuple(slice(lo, lo + n) for lo, n in crop) + (slice(None),)
+    part = full[index]
+    extra = [(0, n - part.shape[i + 1]) for i, (_, n) in enumerate(crop)]
+    return pad_spatial(xp, part, extra)
+
+
+def _uncrop(xp, g, full_shape, crop):
+    out = xp.zeros(full_shape, dtype=g.dtype)
+    avail = [min(n, full_shape[i + 1] - lo) for i, (lo, n) in enumerate(crop)]
+    dst = (slice(None),) + tuple(slice(lo, lo + a) for (lo, _), a in zip(crop, avail, strict=False)) + (slice(None),)
+    src = (slice(None),) + tuple(slice(0, a) for a in avail) + (slice(None),)
+    out[dst] = g[src]
+    return out
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def _to_channels_last(x, data_format, rank):
+    from ember.ops.shape import transpose
+
+    if data_format in (None, "channels_last"):
+        return x
+    if data_format != "channels_first":
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first'. Received: {data_format!r}")
+    return transpose(x, (0, *range(2, rank + 2), 1))
+
+
+def _from_channels_last(y, data_format, rank):
+    from ember.ops.shape import transpose
+
+    return y if data_format in (None, "channels_last") else transpose(y, (0, rank + 1, *range(1, rank + 1)))
+
+
+def _check_ranks(x, w, op):
+    if x.ndim < 3 or x.ndim != w.ndim:
+        raise ValueError(
+            f"{op}: expected inputs (batch, *spatial, channels) and a kernel (*kernel_size, in, out) of the same "
+            f"rank >= 3. Received: inputs shape {x.shape}, kernel shape {w.shape}"
+        )
+    if x.dtype.kind != "f" or w.dtype.kind != "f":
+        raise TypeError(f"{op}: inputs and kernel must be floating point. Received: {x.dtype} and {w.dtype}")
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None) -> Tensor:
+    """N-D convolution (cross-correlation, as in every DL framework), ``keras.ops.conv``.
+
+    ``out[b, i, o] = sum_{t, c} x_pad[b, i * stride + t * dilation, c] * kernel[t, c, o]``,
+    within each group of channels.
+
+    Args:
+        inputs: ``(batch, *spatial, in_channels)`` float tensor (``channels_first``: channels second).
+        kernel: ``(*kernel_size, in_channels // groups, out_channels)``.
+        strides: int or one per spatial axis, ``> 0``. Defaults to ``1``.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output ``ceil(n / stride)``). Defaults to ``'valid'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``. Defaults to ``None`` (channels last).
+        dilation_rate: int or one per spatial axis, ``> 0``. Defaults to ``1``.
+        groups: channel groups; ``in_channels`` must equal ``groups * kernel.shape[-2]`` and
+            ``out_channels`` be divisible by it. Defaults to ``None``: inferred as
+            ``in_channels // kernel.shape[-2]`` (Keras's rule). ``groups == in_channels`` is a depthwise conv.
+
+    Returns:
+        ``(batch, *out_spatial, out_channels)`` in the inputs' dtype.
+
+    Raises:
+        ValueError: naming the op and both shapes, for mismatched ranks or channels, groups not dividing
+            the channels, strides or dilation ``<= 0``, or a kernel larger than the padded input.
+        TypeError: for integer inputs.
+
+    Example:
+        >>> import ember
+        >>> x, k = ember.ops.ones((2, 5, 5, 3)), ember.ops.ones((3, 3, 3, 4))
+        >>> ember.ops.conv(x, k).shape
+        (2, 3, 3, 4)
+    """
+    x, w = as_tensor(inputs), as_tensor(kernel)
+    rank = x.ndim - 2
+    x = _to_channels_last(x, data_format, rank)
+    _check_ranks(x, w, "conv")
+    c, cg, o = x.shape[-1], w.shape[-2], w.shape[-1]
+    g = (c // cg if cg and c % cg == 0 else 0) if groups is None else int(groups)
+    if g <= 0 or c != g * cg or o % g:
+        raise ValueError(
+            f"conv: channels do not match: inputs have {c} channels, the kernel expects {cg} per group with "
+            f"groups={groups if groups is not None else 'inferred'}, and {o} output channels must divide into the "
+            f"groups. Received: inputs shape {x.shape}, kernel shape {w.shape}"
+        )
+    geo = geometry(
+        x.shape[1:-1],
+        w.shape[:-2],
+        _tuple(strides, rank, "strides", "conv"),
+        padding,
+        _tuple(dilation_rate, rank, "dilation_rate", "conv"),
+        "conv",
+        x.shape,
+    )
+    return _from_channels_last(Conv.apply(x, w, geo=geo, groups=g), data_format, rank)
+
+
+def conv1d(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None) -> Tensor:
+    """1-D :func:`conv`: inputs ``(batch, steps, channels)``, kernel ``(k, in // groups, out)``."""
+    if as_tensor(inputs).ndim != 3:
+        raise ValueError(f"conv1d: expected 3-D inputs. Received: shape {as_tensor(inputs).shape}")
+    return conv(inputs, kernel, strides, padding, data_format, dilation_rate, groups)
+
+
+def conv2d(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None) -> Tensor:
+    """2-D :func:`conv`: inputs ``(batch, height, width, channels)``, kernel ``(kh, kw, in // groups, out)``."""
+    if as_tensor(inputs).ndim != 4:
+        raise ValueError(f"conv2d: expected 4-D inputs. Received: shape {as_tensor(inputs).shape}")
+    return conv(inputs, kernel, strides, padding, data_format, dilation_rate, groups)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1) -> Tensor:
+    """Depthwise convolution (``keras.ops.depthwise_conv``): each input channel convolved with its own filters.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)``.
+        kernel: ``(*kernel_size, channels, depth_multiplier)``; output channel ``c * multiplier + m``.
+
+    Returns:
+        ``(batch, *out_spatial, channels * depth_multiplier)``. Same as :func:`conv` with ``groups == channels``.
+    """
+    from ember.ops.shape import reshape
+
+    w = as_tensor(kernel)
+    if w.ndim < 3:
+        raise ValueError(f"depthwise_conv: kernel must be (*kernel_size, channels, multiplier). Received: {w.shape}")
+    c = w.shape[-2]
+    return conv(
+        inputs, reshape(w, (*w.shape[:-2], 1, c * w.shape[-1])), strides, padding, data_format, dilation_rate, groups=c
+    )
+
+
+def _transpose_crop(n, k, s, d, padding, output_padding):
+    """(offset into the full output, output length) on one axis, Keras 3's conv_transpose rules."""
+    dk = (k - 1) * d + 1
+    if padding == "valid":
+        extra = max(dk, s) - dk if output_padding is None else output_padding
+        left, right = dk - 1, dk - 1 + extra
+    else:
+        pad_len = s + dk - 2 if output_padding is None else dk + dk % 2 - 2 + output_padding
+        left = min(pad_len // 2 + pad_len % 2, dk - 1)
+        right = pad_len - left
+    return dk - 1 - left, (n - 1) * s + left + right - dk + 2
+
+
+def conv_transpose(
+    inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1
+) -> Tensor:
+    """Transposed convolution (the gradient of :func:`conv` w.r.t. its input), ``keras.ops.conv_transpose``.
+
+    Args:
+        inputs: ``(batch, *spatial, in_channels)``.
+        kernel: ``(*kernel_size, out_channels, in_channels)`` (Keras's Conv*DTranspose layout).
+        strides: int or per axis. Defaults to ``1``.
+        padding: ``'valid'`` (output ``n * s + max(k - s, 0)``) or ``'same'`` (output ``n * s``).
+            Defaults to ``'valid'``.
+        output_padding: extra length per axis, as Keras. Defaults to ``None``.
+        data_format: Defaults to ``None`` (channels last).
+        dilation_rate: Defaults to ``1``.
+
+    Returns:
+        ``(batch, *out_spatial, out_channels)``.
+
+    Raises:
+        ValueError: for mismatched channels (naming both shapes), bad padding, strides or dilation.
+    """
+    x, w = as_tensor(inputs), as_tensor(kernel)
+    rank = x.ndim - 2
+    x = _to_channels_last(x, data_format, rank)
+    _check_ranks(x, w, "conv_transpose")
+    if x.shape[-1] != w.shape[-1]:
+        raise ValueError(
+            f"conv_transpose: inputs have {x.shape[-1]} channels on axis -1 but the kernel expects "
+            f"{w.shape[-1]} on its axis -1. Received: inputs shape {x.shape}, kernel shape {w.shape}"
+        )
+    if padding not in ("valid", "same"):
+        raise ValueError(f"conv_transpose: padding must be 'valid' or 'same'. Received: padding={padding!r}")
+    s = _tuple(strides, rank, "strides", "conv_transpose")
+    d = _tuple(dilation_rate, rank, "dilation_rate", "conv_transpose")
+    ks = w.shape[:-2]
+    op = (output_padding,) * rank if output_padding is None or isinstance(output_padding, int) else output_padding
+    crop = tuple(
+        _transpose_crop(n, k, si, di, padding, p) for n, k, si, di, p in zip(x.shape[1:-1], ks, s, d, op, strict=False)
+    )
+    full = tuple((n - 1) * si + (k - 1) * di + 1 for n, k, si, di in zip(x.shape[1:-1], ks, s, d, strict=False))
+    geo = Geometry(tuple(ks), s, d, tuple(x.shape[1:-1]), ((0, 0),) * rank)
+    y = ConvTranspose.apply(x, w, geo=geo, full_shape=(x.shape[0], *full, w.shape[-2]), crop=crop)
+    return _from_channels_last(y, data_format, rank)
+
+
+def conv1d_transpose(
+    inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1
+) -> Tensor:
+    """1-D :func:`conv_transpose`: inputs ``(batch, steps, in)``, kernel ``(k, out, in)``."""
+    return conv_transpose(inputs, kernel, strides, padding, output_padding, data_format, dilation_rate)
+
+
+def conv2d_transpose(
+    inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1
+) -> Tensor:
+    """2-D :func:`conv_transpose`: inputs ``(batch, h, w, in)``, kernel ``(kh, kw, out, in)``."""
+    return conv_transpose(inputs, kernel, strides, padding, output_padding, data_format, dilation_rate)

@@ -1,0 +1,281 @@
+"""Whole-sequence recurrences (SimpleRNN, LSTM, GRU) as single graph nodes with hand-written BPTT.
+
+Why fused: a step-by-step composite makes ~15 graph nodes per timestep and as many
+temporaries; here the forward is a plain loop over time on raw arrays (one matmul per
+step for all gates) and the backward is backpropagation through time written out,
+so a 100-step LSTM is one node. The input projection ``x @ kernel + bias`` for all
+timesteps is done *outside*, by one ordinary ``matmul``, and arrives as ``xw``.
+
+Conventions shared by the three ops (Keras layouts):
+
+- ``xw``: ``(batch, timesteps, G * units)``, the projected inputs, gates in Keras
+  order (LSTM ``i, f, c, o``; GRU ``z, r, h``).
+- ``recurrent_kernel``: ``(units, G * units)``.
+- ``mask``: optional ``(batch, timesteps)`` array of 0/1; at a masked step the state
+  is carried over unchanged (Keras's masking rule).
+- ``recurrent_mask``: optional ``(batch, units)`` recurrent-dropout multiplier applied
+  to the previous state before the recurrent matmul, the same for every step.
+
+Source: Hochreiter & Schmidhuber (1997), Gers et al. (2000) for the LSTM; Cho et al.
+(2014) for the GRU with the reset gate applied after the matmul (``reset_after=True``,
+cuDNN's and PyTorch's variant); Keras 3 ``keras/src/layers/rnn/{lstm,gru,simple_rnn}.py``.
+"""
+
+from __future__ import annotations
+
+from ember import backend
+from ember.autograd import Function, Tensor
+from ember.ops._convert import as_tensor
+
+
+def _sigmoid(xp, z):
+    return 0.5 * xp.tanh(0.5 * z) + 0.5  # exact sigmoid that cannot overflow
+
+
+def _masks(xp, mask, recurrent_mask, dtype):
+    m = None if mask is None else xp.asarray(mask, dtype=dtype)
+    r = None if recurrent_mask is None else xp.asarray(recurrent_mask, dtype=dtype)
+    return m, r
+
+
+class SimpleRNNSequence(Function):
+    """``h_t = tanh(xw_t + h_{t-1} U)``; output all ``h_t`` as ``(batch, timesteps, units)``."""
+
+    def forward(self, xw, h0, u, mask=None, recurrent_mask=None):
+        xp = backend.namespace(xw)
+        self.m, self.r = _masks(xp, mask, recurrent_mask, xw.dtype)
+        b, t_len, units = xw.shape
+        hs = xp.empty((t_len + 1, b, units), dtype=xw.dtype)
+        cands = xp.empty((t_len, b, units), dtype=xw.dtype)  # tanh outputs before masking
+        hs[0] = h0
+        for t in range(t_len):
+            hp = hs[t] if self.r is None else hs[t] * self.r
+            h = cands[t] = xp.tanh(xw[:, t] + hp @ u)
+            hs[t + 1] = h if self.m is None else self.m[:, t, None] * h + (1 - self.m[:, t, None]) * hs[t]
+        self.hs, self.u, self.cands = hs, u, cands
+        return xp.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+
+    def backward(self, grad):
+        xp = backend.namespace(grad)
+        hs, u, m, r = self.hs, self.u, self.m, self.r
+        dxw, du = xp.empty_like(grad), xp.zeros_like(u)
+        dh_next = xp.zeros_like(hs[0])
+        for t in range(grad.shape[1] - 1, -1, -1):
+            dh = grad[:, t] + dh_next
+            carry = 0.0
+            if m is not None:
+                carry, dh = dh * (1 - m[:, t, None]), dh * m[:, t, None]
+            hp = hs[t] if r is None else hs[t] * r
+            h = self.cands[t]
+            dz = dh * (1 - h * h)
+            dxw[:, t] = dz
+            du += hp.T @ dz
+            dhp = dz @ u.T
+            dh_next = (dhp if r is None else dhp * r) + carry
+        return dxw, dh_next, du
+
+
+class LSTMSequence(Function):
+    """Keras LSTM over a whole sequence; output ``(batch, timesteps, 2 * units)`` = ``[h_t, c_t]``.
+
+    ``i, f, o = sigmoid``, ``g = tanh`` of the gate pre-activations
+    ``z_t = xw_t + h_{t-1} U``; ``c_t = f c_{t-1} + i g``; ``h_t = o tanh(c_t)``.
+    """
+
+    def forward(self, xw, h0, c0, u, mask=None, recurrent_mask=None):
+        xp = backend.namespace(xw)
+        self.m, self.r = _masks(xp, mask, recurrent_mask, xw.dtype)
+        b, t_len, g4 = xw.shape
+        n = g4 // 4
+        hs = xp.empty((t_len + 1, b, n), dtype=xw.dtype)
+        cs = xp.empty((t_len + 1, b, n), dtype=xw.dtype)
+        acts = xp.empty((t_len, b, g4), dtype=xw.dtype)
+        tcs = xp.empty((t_len, b, n), dtype=xw.dtype)
+        hs[0], cs[0] = h0, c0
+        for t in range(t_len):
+            hp = hs[t] if self.r is None else hs[t] * self.r
+            z = xw[:, t] + hp @ u
+            a = acts[t]
+            a[:, : 2 * n] = _sigmoid(xp, z[:, : 2 * n])
+            a[:, 2 * n : 3 * n] = xp.tanh(z[:, 2 * n : 3 * n])
+            a[:, 3 * n :] = _sigmoid(xp, z[:, 3 * n :])
+            c = a[:, n : 2 * n] * cs[t] + a[:, :n] * a[:, 2 * n : 3 * n]
+            tcs[t] = xp.tanh(c)
+            h = a[:, 3 * n :] * tcs[t]
+            if self.m is not None:
+                mt = self.m[:, t, None]
+                c, h = mt * c + (1 - mt) * cs[t], mt * h + (1 - mt) * hs[t]
+            hs[t + 1], cs[t + 1] = h, c
+        self.hs, self.cs, self.acts, self.tcs, self.u = hs, cs, acts, tcs, u
+        return xp.ascontiguousarray(xp.concatenate([hs[1:], cs[1:]], axis=-1).transpose(1, 0, 2))
+
+    def backward(self, grad):
+        xp = backend.namespace(grad)
+        hs, cs, acts, tcs, u, m, r = self.hs, self.cs, self.acts, self.tcs, self.u, self.m, self.r
+        n = hs.shape[-1]
+        dxw = xp.empty(grad.shape[:2] + (4 * n,), dtype=grad.dtype)
+        du = xp.zeros_like(u)
+        dh_next, dc_next = xp.zeros_like(hs[0]), xp.zeros_like(cs[0])
+        for t in range(grad.shape[1] - 1, -1, -1):
+            dh, dc = grad[:, t, :n] + dh_next, grad[:, t, n:] + dc_next
+            carry_h = carry_c = 0.0
+            if m is not None:
+                mt = m[:, t, None]
+                carry_h, carry_c, dh, dc = dh * (1 - mt), dc * (1 - mt), dh * mt, dc * mt
+            a, tc = acts[t], tcs[t]
+            i, f, g, o = a[:, :n], a[:, n : 2 * n], a[:, 2 * n : 3 * n], a[:, 3 * n :]
+            dcc = dc + dh * o * (1 - tc * tc)
+            dz = dxw[:, t]
+            dz[:, :n] = dcc * g * i * (1 - i)
+            dz[:, n : 2 * n] = dcc * cs[t] * f * (1 - f)
+            dz[:, 2 * n : 3 * n] = dcc * i * (1 - g * g)
+            dz[:, 3 * n :] = dh * tc * o * (1 - o)
+            hp = hs[t] if r is None else hs[t] * r
+            du += hp.T @ dz
+            dhp = dz @ u.T
+            dh_next = (dhp if r is None else dhp * r) + carry_h
+            dc_next = dcc * f + carry_c
+        return dxw, dh_next, dc_next, du
+
+
+class GRUSequence(Function):
+    """Keras GRU (``reset_after=True``) over a whole sequence; output ``(batch, timesteps, units)``.
+
+    With ``q_t = h_{t-1} U + b_rec`` split as ``(q_z, q_r, q_h)`` and ``xw_t`` as ``(x_z, x_r, x_h)``:
+    ``z = sigmoid(x_z + q_z)``, ``r = sigmoid(x_r + q_r)``, ``hh = tanh(x_h + r q_h)``,
+    ``h_t = z h_{t-1} + (1 - z) hh`` (PyTorch's ``nn.GRU`` with gates reordered).
+    """
+
+    def forward(self, xw, h0, u, b_rec, mask=None, recurrent_mask=None):
+        xp = backend.namespace(xw)
+        self.m, self.r = _masks(xp, mask, recurrent_mask, xw.dtype)
+        b, t_len, g3 = xw.shape
+        n = g3 // 3
+        hs = xp.empty((t_len + 1, b, n), dtype=xw.dtype)
+        acts = xp.empty((t_len, b, g3), dtype=xw.dtype)  # z, r, hh
+        qhs = xp.empty((t_len, b, n), dtype=xw.dtype)
+        hs[0] = h0
+        for t in range(t_len):
+            hp = hs[t] if self.r is None else hs[t] * self.r
+            q = hp @ u + b_rec
+            a = acts[t]
+            a[:, : 2 * n] = _sigmoid(xp, xw[:, t, : 2 * n] + q[:, : 2 * n])
+            qhs[t] = q[:, 2 * n :]
+            a[:, 2 * n :] = xp.tanh(xw[:, t, 2 * n :] + a[:, n : 2 * n] * qhs[t])
+            z = a[:, :n]
+            h = z * hs[t] + (1 - z) * a[:, 2 * n :]
+            if self.m is not None:
+                mt = self.m[:, t, None]
+                h = mt * h + (1 - mt) * hs[t]
+            hs[t + 1] = h
+        self.hs, self.acts, self.qhs, self.u = hs, acts, qhs, u
+        return xp.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+
+    def backward(self, grad):
+        xp = backend.namespace(grad)
+        hs, acts, qhs, u, m, r = self.hs, self.acts, self.qhs, self.u, self.m, self.r
+        n = hs.shape[-1]
+        dxw = xp.empty(grad.shape[:2] + (3 * n,), dtype=grad.dtype)
+        du = xp.zeros_like(u)
+        db = xp.zeros((3 * n,), dtype=grad.dtype)
+        dh_next = xp.zeros_like(hs[0])
+        for t in range(grad.shape[1] - 1, -1, -1):
+            dh = grad[:, t] + dh_next
+            carry = 0.0
+            if m is not None:
+                carry, dh = dh * (1 - m[:, t, None]), dh * m[:, t, None]
+            a = acts[t]
+            z, rr, hh = a[:, :n], a[:, n : 2 * n], a[:, 2 * n :]
+            dn = dh * (1 - z) * (1 - hh * hh)
+            dx = dxw[:, t]
+            dx[:, :n] = dh * (hs[t] - hh) * z * (1 - z)
+            dx[:, n : 2 * n] = dn * qhs[t] * rr * (1 - rr)
+            dx[:, 2 * n :] = dn
+            dq = dx.copy()
+            dq[:, 2 * n :] = dn * rr
+            db += dq.sum(axis=0)
+            hp = hs[t] if r is None else hs[t] * r
+            du += hp.T @ dq
+            dhp = dq @ u.T
+            dh_next = (dhp if r is None else dhp * r) + dh * z + carry
+        return dxw, dh_next, du, db
+
+
+def _check(name: str, xw, states, u, gates: int):
+    if xw.ndim != 3 or xw.shape[-1] % gates or u.shape != (xw.shape[-1] // gates, xw.shape[-1]):
+        raise ValueError(
+            f"{name}: expected xw (batch, timesteps, {gates}*units) and recurrent_kernel (units, {gates}*units). "
+            f"Received: xw shape {xw.shape}, recurrent_kernel shape {u.shape}"
+        )
+    expected = (xw.shape[0], u.shape[0])
+    for s in states:
+        if tuple(s.shape) != expected:
+            raise ValueError(f"{name}: expected initial states of shape {expected}. Received: shape {s.shape}")
+
+
+def _arr(x):
+    return None if x is None else (x.data if isinstance(x, Tensor) else x)
+
+
+def simple_rnn_sequence(xw, h0, recurrent_kernel, mask=None, recurrent_mask=None) -> Tensor:
+    """Run ``h_t = tanh(xw_t + h_{t-1} @ recurrent_kernel)`` over all timesteps as one node.
+
+    Args:
+        xw: ``(batch, timesteps, units)``: ``x @ kernel + bias`` for every timestep.
+        h0: ``(batch, units)`` initial state.
+        recurrent_kernel: ``(units, units)``.
+        mask: ``(batch, timesteps)`` 0/1 or bool; masked steps keep the previous state. Defaults to ``None``.
+        recurrent_mask: ``(batch, units)`` multiplier of ``h_{t-1}`` (recurrent dropout). Defaults to ``None``.
+
+    Returns:
+        ``(batch, timesteps, units)``: every ``h_t``.
+
+    Raises:
+        ValueError: if the shapes do not agree, naming them.
+    """
+    xw, h0, u = as_tensor(xw), as_tensor(h0), as_tensor(recurrent_kernel)
+    _check("simple_rnn_sequence", xw, [h0], u, 1)
+    return SimpleRNNSequence.apply(xw, h0, u, mask=_arr(mask), recurrent_mask=_arr(recurrent_mask))
+
+
+def lstm_sequence(xw, h0, c0, recurrent_kernel, mask=None, recurrent_mask=None) -> Tensor:
+    """Run the Keras LSTM recurrence over all timesteps as one node (hand-written BPTT).
+
+    Args:
+        xw: ``(batch, timesteps, 4 * units)``: ``x @ kernel + bias``, gates ``i, f, c, o``.
+        h0, c0: ``(batch, units)`` initial hidden and carry states.
+        recurrent_kernel: ``(units, 4 * units)``.
+        mask: ``(batch, timesteps)``; masked steps keep both states. Defaults to ``None``.
+        recurrent_mask: ``(batch, units)`` multiplier of ``h_{t-1}`` (recurrent dropout). Defaults to ``None``.
+
+    Returns:
+        ``(batch, timesteps, 2 * units)``: ``[h_t, c_t]`` concatenated on the last axis.
+
+    Raises:
+        ValueError: if the shapes do not agree, naming them.
+    """
+    xw, h0, c0, u = as_tensor(xw), as_tensor(h0), as_tensor(c0), as_tensor(recurrent_kernel)
+    _check("lstm_sequence", xw, [h0, c0], u, 4)
+    return LSTMSequence.apply(xw, h0, c0, u, mask=_arr(mask), recurrent_mask=_arr(recurrent_mask))
+
+
+def gru_sequence(xw, h0, recurrent_kernel, recurrent_bias, mask=None, recurrent_mask=None) -> Tensor:
+    """Run the Keras GRU (``reset_after=True``) recurrence over all timesteps as one node.
+
+    Args:
+        xw: ``(batch, timesteps, 3 * units)``: ``x @ kernel + input_bias``, gates ``z, r, h``.
+        h0: ``(batch, units)`` initial state.
+        recurrent_kernel: ``(units, 3 * units)``.
+        recurrent_bias: ``(3 * units,)``, added to ``h_{t-1} @ recurrent_kernel`` (before the reset gate).
+        mask: ``(batch, timesteps)``; masked steps keep the state. Defaults to ``None``.
+        recurrent_mask: ``(batch, units)`` multiplier of ``h_{t-1}`` (recurrent dropout). Defaults to ``None``.
+
+    Returns:
+        ``(batch, timesteps, units)``: every ``h_t``.
+
+    Raises:
+        ValueError: if the shapes do not agree, naming them.
+    """
+    xw, h0, u, b = as_tensor(xw), as_tensor(h0), as_tensor(recurrent_kernel), as_tensor(recurrent_bias)
+    _check("gru_sequence", xw, [h0], u, 3)
+    return GRUSequence.apply(xw, h0, u, b, mask=_arr(mask), recurrent_mask=_arr(recurrent_mask))

@@ -1,0 +1,10 @@
+"""Testing tools for ember and for code built on it: gradient checks.
+
+- :func:`gradcheck`: analytical vs central-difference gradients in float64.
+- :func:`gradcheck_direction`: the same along random directions (for large inputs, any float dtype).
+- :func:`gradgradcheck`: :func:`gradcheck` applied to the gradient itself (double backward).
+"""
+
+from ember.testing.gradcheck import GradcheckError, gradcheck, gradcheck_direction, gradgradcheck
+
+__all__ = ["gradcheck", "gradcheck_direction", "gradgradcheck", "GradcheckError"]
