@@ -1,8 +1,65 @@
 """Keras-compatible layers. Each module holds one family; this file lists the public API by hand."""
 
-from ember.layers.core import Activation, Dense, Dropout
+from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
+from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
+from ember.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from ember.layers.einsum_dense import EinsumDense
+from ember.layers.embedding import Embedding
 from ember.layers.input_layer import Input, InputLayer, KerasTensor
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from ember.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
+from ember.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.regularization import (
+    ActivityRegularization,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
+from ember.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from ember.layers.spatial_reshaping import (
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
+from ember.layers.wrappers import Bidirectional, TimeDistributed
 
-__all__ = ["Layer", "InputSpec", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout"]
+__all__ = [  # fmt: skip
+    "Layer", "InputSpec", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout",
+    # core
+    "EinsumDense", "Embedding", "Identity", "Lambda", "Masking",
+    "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "ActivityRegularization",
+    "Flatten", "Reshape", "Permute", "RepeatVector",
+    # activations
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    # convolution and pooling
+    "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+    # normalization, merging, preprocessing
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "Rescaling", "Normalization",
+    # recurrent (issue 5)
+    "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+    "Bidirectional", "TimeDistributed",
+]

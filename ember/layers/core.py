@@ -1,12 +1,12 @@
-"""Core layers: Dense, Activation, Dropout."""
+"""Core layers: Dense, Activation, Dropout, Identity, Masking, Lambda."""
 
 from __future__ import annotations
 
-from ember import activations, initializers, ops
-from ember.layers.input_spec import InputSpec
+from ember import initializers, ops
 from ember.backend import random as _random
+from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
-from ember.utils.serialization import serialize_object
+from ember.layers.serialization import deserialize, deserialize_activation, serialize, serialize_activation
 
 
 class Dense(Layer):
@@ -57,13 +57,15 @@ class Dense(Layer):
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense: `units` must be a positive int. Received: units={units!r}")
         self.units = units
-        self.activation = activations.get(activation)
+        self.activation = deserialize_activation(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.activity_regularizer = activity_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel_initializer = initializers.get(deserialize("initializer", kernel_initializer))
+        self.bias_initializer = initializers.get(deserialize("initializer", bias_initializer))
+        self.kernel_regularizer = deserialize("regularizer", kernel_regularizer)
+        self.bias_regularizer = deserialize("regularizer", bias_regularizer)
+        self.activity_regularizer = deserialize("regularizer", activity_regularizer)
+        self.kernel_constraint = deserialize("constraint", kernel_constraint)
+        self.bias_constraint = deserialize("constraint", bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape) -> None:
@@ -97,16 +99,22 @@ class Dense(Layer):
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=activations.serialize(self.activation),
+            activation=serialize_activation(self.activation),
             use_bias=self.use_bias,
-            kernel_initializer=_init_config(self.kernel_initializer),
-            bias_initializer=_init_config(self.bias_initializer),
+            **weight_args_config(self),
         )
         return config
 
 
-def _init_config(init):
-    return serialize_object(init)
+_WEIGHT_ARGS = (
+    "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+    "activity_regularizer", "kernel_constraint", "bias_constraint",
+)  # fmt: skip
+
+
+def weight_args_config(layer, names=_WEIGHT_ARGS) -> dict:
+    """Serialized initializer/regularizer/constraint arguments of ``layer`` (those it has)."""
+    return {name: serialize(getattr(layer, name)) for name in names if hasattr(layer, name)}
 
 
 class Activation(Layer):
@@ -124,7 +132,9 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation = deserialize_activation(activation)
+
+    supports_masking = True
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -134,7 +144,7 @@ class Activation(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["activation"] = activations.serialize(self.activation)
+        config["activation"] = serialize_activation(self.activation)
         return config
 
 
@@ -160,6 +170,7 @@ class Dropout(Layer):
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout: `rate` must be in [0, 1). Received: rate={rate!r}")
         self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        self.supports_masking = True
         self._seeds = _random.generator(seed) if seed is not None else None
 
     def call(self, inputs, training=None):
@@ -167,7 +178,7 @@ class Dropout(Layer):
             return inputs
         shape = None
         if self.noise_shape is not None:
-            shape = tuple(n if n is not None else d for n, d in zip(self.noise_shape, inputs.shape))
+            shape = tuple(n if n is not None else d for n, d in zip(self.noise_shape, inputs.shape, strict=True))
         seed = None if self._seeds is None else int(self._seeds.integers(2**31))
         return ops.dropout(inputs, self.rate, noise_shape=shape, seed=seed)
 
@@ -178,3 +189,132 @@ class Dropout(Layer):
         config = super().get_config()
         config.update(rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
         return config
+
+
+class Identity(Layer):
+    """Returns its input unchanged (``keras.layers.Identity``); a placeholder that keeps masks.
+
+    Shape:
+        Output has the input's shape.
+    """
+
+    supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value``: ``keep[b, t] = any(x[b, t, :] != mask_value)``.
+
+    The output is the input with masked timesteps set to 0; downstream layers that
+    take ``mask`` (RNNs, pooling, attention) skip them.
+
+    Args:
+        mask_value: the padding value. Defaults to ``0.0``.
+
+    Shape:
+        Input ``(batch, timesteps, features)``; output the same; mask ``(batch, timesteps)`` bool.
+
+    Source: keras/src/layers/core/masking.py.
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = ops.cast(ops.expand_dims(self.compute_mask(inputs), -1), inputs.dtype)
+        return inputs * keep
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
+
+
+class Lambda(Layer):
+    """Wraps a Python function of tensors as a layer: ``output = function(inputs, **arguments)``.
+
+    Its config stores the function by module and qualified name, never its code;
+    :meth:`from_config` refuses to import it unless ``safe_mode=False`` (loading a
+    model must not run code the user did not ask for).
+
+    Args:
+        function: callable ``Tensor -> Tensor`` built from ``ember.ops``.
+        output_shape: output shape without the batch axis, or a callable of the input
+            shape. Defaults to ``None``: inferred by running the function.
+        mask: a mask or a callable ``(inputs, mask) -> mask``. Defaults to ``None``.
+        arguments: extra keyword arguments for ``function``. Defaults to ``None``.
+
+    Raises:
+        TypeError: if ``function`` is not callable.
+
+    Source: keras/src/layers/core/lambda_layer.py.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda: `function` must be callable. Received: function={function!r}")
+        self.function, self.output_shape, self.mask = function, output_shape, mask
+        self.arguments = dict(arguments or {})
+        self.supports_masking = mask is not None
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
+
+    def compute_output_shape(self, input_shape):
+        if self.output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self.output_shape):
+            return tuple(self.output_shape(input_shape))
+        return (input_shape[0],) + tuple(self.output_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        fn = self.function
+        config.update(
+            function={"module": fn.__module__, "name": fn.__qualname__},
+            output_shape=None if callable(self.output_shape) else self.output_shape,
+            arguments=self.arguments,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, safe_mode: bool = True):
+        """Rebuild from :meth:`get_config`; imports the function, so only with ``safe_mode=False``.
+
+        Raises:
+            ValueError: in safe mode, or when the function cannot be found by its name.
+        """
+        import importlib
+
+        config = dict(config)
+        ref = config.pop("function")
+        if safe_mode:
+            raise ValueError(
+                f"Lambda '{config.get('name')}': loading a Lambda layer imports and runs "
+                f"{ref['module']}.{ref['name']}, which is unsafe with untrusted files. "
+                "Pass safe_mode=False if you trust the source."
+            )
+        fn = importlib.import_module(ref["module"])
+        for part in ref["name"].split("."):
+            fn = getattr(fn, part, None)
+        if not callable(fn):
+            raise ValueError(f"Lambda: cannot find function {ref['module']}.{ref['name']}")
+        return cls(fn, **config)

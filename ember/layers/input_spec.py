@@ -32,13 +32,14 @@ def check_input(layer, inputs) -> None:
     kind = type(layer).__name__
     if spec.ndim is not None and len(shape) != spec.ndim:
         raise ValueError(
-            f"{kind} '{layer.name}' expects input of rank {spec.ndim} (batch axis included). "
-            f"Received: input shape {shape}"
+            f"{kind} '{layer.name}' expects input of rank {spec.ndim} (batch axis included), i.e. "
+            f"{spec.ndim - 1} axes per sample. Received: input shape {shape} (per sample {_without_batch(shape)})"
         )
     if spec.min_ndim is not None and len(shape) < spec.min_ndim:
         raise ValueError(
-            f"{kind} '{layer.name}' expects input of rank >= {spec.min_ndim} (batch axis included). "
-            f"Received: input shape {shape}"
+            f"{kind} '{layer.name}' expects input of rank >= {spec.min_ndim} (batch axis included), i.e. "
+            f">= {spec.min_ndim - 1} axes per sample. Received: input shape {shape} "
+            f"(per sample {_without_batch(shape)})"
         )
     for axis, size in spec.axes.items():
         if size is not None and shape[axis] != size:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.layers.input_spec import InputSpec, check_input
+from ember.layers.masking_state import get_mask, set_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 _ACCEPTS: dict[tuple, bool] = {}
@@ -42,8 +43,15 @@ def _accepts(cls, arg: str) -> bool:
     return _ACCEPTS[key]
 
 
+_UNSET = object()
+
+
 class Layer:
     """Base class of all layers.
+
+    Masks: a layer whose ``call`` takes ``mask`` receives the mask of its input when
+    the caller passes none (see :mod:`ember.layers.masking_state`); a layer with
+    ``supports_masking = True`` gives its output the mask ``compute_mask(inputs, mask)``.
 
     Args:
         name: layer name. Defaults to the snake-case class name, made unique.
@@ -56,6 +64,8 @@ class Layer:
     Raises:
         TypeError: for keyword arguments the layer does not know.
     """
+
+    supports_masking = False
 
     def __init__(self, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -139,8 +149,11 @@ class Layer:
         Returns:
             The new :class:`~ember.autograd.Variable`.
         """
+        from ember.layers.serialization import deserialize
+
         shape = tuple(() if shape is None else shape)
-        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
+        init = deserialize("initializer", initializer if initializer is not None else "glorot_uniform")
+        regularizer, constraint = deserialize("regularizer", regularizer), deserialize("constraint", constraint)
         value = init(shape, dtype=dtype or self.dtype)
         var = Variable(value, name=name or f"variable_{len(self._weights)}", trainable=trainable)
         var.path = f"{self.name}/{var.name}"
@@ -199,7 +212,7 @@ class Layer:
                 f"Layer '{self.name}' set_weights: expected {len(expected)} arrays with shapes {expected}. "
                 f"Received: {len(received)} arrays with shapes {received}"
             )
-        for var, value in zip(params, weights):
+        for var, value in zip(params, weights, strict=True):
             var.assign(value.data if isinstance(value, Tensor) else value)
 
     def count_params(self) -> int:
@@ -252,9 +265,22 @@ class Layer:
             check_input(self, inputs)
         if "training" in kwargs and not _accepts(type(self), "training"):
             kwargs.pop("training")
-        if "mask" in kwargs and not _accepts(type(self), "mask"):
-            kwargs.pop("mask")
-        return self.call(inputs, *args, **kwargs)
+        mask = kwargs.pop("mask", _UNSET)
+        if mask is _UNSET:
+            mask = get_mask(inputs)
+        if mask is not None and _accepts(type(self), "mask"):
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.supports_masking:
+            _record_masks(outputs, self.compute_mask(inputs, mask))
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output, given the input and its mask (``(batch, timesteps)`` bool, or ``None``).
+
+        The default passes ``mask`` through when :attr:`supports_masking`, and drops it otherwise.
+        """
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis may be None).
@@ -287,6 +313,15 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _record_masks(outputs, mask) -> None:
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for out, m in zip(outputs, masks, strict=False):
+            set_mask(out, m)
+    elif isinstance(outputs, Tensor):
+        set_mask(outputs, mask)
 
 
 def _as_tensors(inputs):

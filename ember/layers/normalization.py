@@ -1,0 +1,245 @@
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization.
+
+Source: keras/src/layers/normalization (Keras 3); the papers are named on each class.
+"""
+
+from __future__ import annotations
+
+from ember import initializers, ops
+from ember.autograd import no_grad
+from ember.layers.input_spec import InputSpec
+from ember.layers.layer import Layer
+from ember.layers.serialization import deserialize, serialize
+
+_AFFINE = ("beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint",
+           "gamma_constraint")  # fmt: skip
+
+
+class _Affine(Layer):
+    """``center``/``scale`` arguments and the ``gamma``/``beta`` weights they make."""
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.beta_initializer = initializers.get(deserialize("initializer", beta_initializer))
+        self.gamma_initializer = initializers.get(deserialize("initializer", gamma_initializer))
+        self.beta_regularizer = deserialize("regularizer", beta_regularizer)
+        self.gamma_regularizer = deserialize("regularizer", gamma_regularizer)
+        self.beta_constraint = deserialize("constraint", beta_constraint)
+        self.gamma_constraint = deserialize("constraint", gamma_constraint)
+
+    def _axes(self, ndim) -> list:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        out = []
+        for a in axes:
+            if not -ndim <= a < ndim:
+                raise ValueError(f"{type(self).__name__} '{self.name}': axis {a} is out of range for input of rank "
+                                 f"{ndim}")  # fmt: skip
+            out.append(a % ndim)
+        return sorted(out)
+
+    def _make_affine(self, shape):
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")  # fmt: skip
+        if self.center:
+            self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, name="beta")  # fmt: skip
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
+                      **{name: serialize(getattr(self, name)) for name in _AFFINE})  # fmt: skip
+        return config
+
+
+class BatchNormalization(_Affine):
+    """Normalises each feature with batch statistics in training and moving averages at inference.
+
+    Training: ``y = gamma * (x - mean_B) / sqrt(var_B + epsilon) + beta`` and
+    ``moving = moving * momentum + stat_B * (1 - momentum)`` (biased batch variance, as Keras).
+    Inference (``training`` falsy, or the layer frozen with ``trainable = False``): the moving statistics.
+
+    Args:
+        axis: the feature axis. Defaults to ``-1``.
+        momentum: moving-average momentum. Defaults to ``0.99``.
+        epsilon: Defaults to ``1e-3``.
+        center, scale: learn ``beta`` / ``gamma``. Default ``True``.
+        beta_initializer (``'zeros'``), gamma_initializer (``'ones'``),
+        moving_mean_initializer (``'zeros'``), moving_variance_initializer (``'ones'``),
+        beta/gamma regularizers and constraints (``None``).
+
+    Shape:
+        Output has the input's shape. Weights, in order: ``gamma (features,)``, ``beta (features,)``
+        (trainable), ``moving_mean (features,)``, ``moving_variance (features,)`` (non-trainable).
+
+    Source: Ioffe & Szegedy, "Batch Normalization" (2015).
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 **kwargs):  # fmt: skip
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, **kwargs)
+        if isinstance(self.axis, list):
+            raise ValueError(f"BatchNormalization: `axis` must be an int. Received: axis={axis!r}")
+        self.momentum = float(momentum)
+        self.moving_mean_initializer = initializers.get(deserialize("initializer", moving_mean_initializer))
+        self.moving_variance_initializer = initializers.get(deserialize("initializer", moving_variance_initializer))
+
+    def build(self, input_shape):
+        axis = self._axes(len(input_shape))[0]
+        features = input_shape[axis]
+        self._make_affine((features,))
+        self.moving_mean = self.add_weight((features,), self.moving_mean_initializer, trainable=False,
+                                           name="moving_mean")  # fmt: skip
+        self.moving_variance = self.add_weight((features,), self.moving_variance_initializer, trainable=False,
+                                               name="moving_variance")  # fmt: skip
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: features})
+        self._reduce = tuple(i for i in range(len(input_shape)) if i != axis)
+        self._feature_axis = axis
+
+    def call(self, inputs, training=None):
+        if training and self.trainable:
+            mean, variance = ops.moments(inputs, self._reduce)
+            with no_grad():
+                m = self.momentum
+                self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+                self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        return ops.batch_normalization(inputs, mean, variance, self._feature_axis, self.beta, self.gamma,
+                                       self.epsilon)  # fmt: skip
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(momentum=self.momentum, moving_mean_initializer=serialize(self.moving_mean_initializer),
+                      moving_variance_initializer=serialize(self.moving_variance_initializer))  # fmt: skip
+        return config
+
+
+class LayerNormalization(_Affine):
+    """Normalises each sample over ``axis``: ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``.
+
+    Args:
+        axis: int or list of ints to normalise over. Defaults to ``-1``.
+        epsilon: Defaults to ``1e-3``.
+        center, scale, beta_initializer, gamma_initializer, regularizers, constraints: as
+            :class:`BatchNormalization`.
+        rms_scaling: divide by the root mean square instead (no centring, RMSNorm). Defaults to ``False``.
+
+    Shape:
+        Weights ``gamma``, ``beta``: the sizes of the normalised axes.
+
+    Source: Ba, Kiros & Hinton, "Layer Normalization" (2016).
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, **kwargs):
+        super().__init__(axis, epsilon, center, scale, **kwargs)
+        self.rms_scaling = bool(rms_scaling)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        self._norm_axes = self._axes(ndim)
+        self._param_shape = tuple(input_shape[a] if a in self._norm_axes else 1 for a in range(ndim))[
+            self._norm_axes[0]:]
+        self._make_affine(tuple(input_shape[a] for a in self._norm_axes))
+        self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in self._norm_axes})
+
+    def _param(self, w):
+        return None if w is None else ops.reshape(w, self._param_shape)
+
+    def call(self, inputs):
+        axes = tuple(self._norm_axes)
+        if self.rms_scaling:
+            y = inputs * ops.rsqrt(ops.mean(ops.square(inputs), axis=axes, keepdims=True) + self.epsilon)
+            return y if self.gamma is None else y * self._param(self.gamma)
+        return ops.layer_normalization(inputs, self._param(self.gamma), self._param(self.beta), axes, self.epsilon)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["rms_scaling"] = self.rms_scaling
+        return config
+
+
+class GroupNormalization(_Affine):
+    """Normalises channel groups per sample: channels split into ``groups``, each normalised over
+    its channels and all spatial positions, then ``gamma``/``beta`` per channel.
+
+    Args:
+        groups: number of groups; must divide the channels. Defaults to ``32``.
+        axis: the channel axis. Defaults to ``-1``.
+        epsilon: Defaults to ``1e-3``.
+        center, scale, initializers, regularizers, constraints: as :class:`BatchNormalization`.
+
+    Shape:
+        Weights ``gamma (channels,)``, ``beta (channels,)``.
+
+    Source: Wu & He, "Group Normalization" (2018).
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, **kwargs):
+        super().__init__(axis, epsilon, center, scale, **kwargs)
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        axis = self._axes(len(input_shape))[0]
+        channels = input_shape[axis]
+        if channels is None or channels % self.groups:
+            raise ValueError(f"GroupNormalization '{self.name}': groups={self.groups} must divide the {channels} "
+                             f"channels on axis {axis}. Received: input shape {tuple(input_shape)}")  # fmt: skip
+        self._channel_axis = axis
+        self._make_affine((channels,))
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: channels})
+
+    def call(self, inputs):
+        x = ops.moveaxis(inputs, self._channel_axis, -1) if self._channel_axis != inputs.ndim - 1 else inputs
+        shape = x.shape
+        grouped = ops.reshape(x, (*shape[:-1], self.groups, shape[-1] // self.groups))
+        axes = tuple(range(1, grouped.ndim - 2)) + (grouped.ndim - 1,)
+        mean, variance = ops.moments(grouped, axes, keepdims=True)
+        y = ops.reshape((grouped - mean) * ops.rsqrt(variance + self.epsilon), shape)
+        if self.gamma is not None:
+            y = y * self.gamma
+        if self.beta is not None:
+            y = y + self.beta
+        return ops.moveaxis(y, -1, self._channel_axis) if self._channel_axis != inputs.ndim - 1 else y
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["groups"] = self.groups
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm over ``axis``: ``y = x / sqrt(max(sum(x**2), 1e-12))``.
+
+    Args:
+        axis: int or list of ints. Defaults to ``-1``.
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+
+    def call(self, inputs):
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return inputs * ops.rsqrt(ops.maximum(ops.sum(ops.square(inputs), axis=axis, keepdims=True), 1e-12))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
