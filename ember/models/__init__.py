@@ -1,6 +1,32 @@
 """Models: :class:`Model` (subclassing / functional), :class:`Sequential`, saving and loading."""
 
+from ember.models.functional import Functional
 from ember.models.model import Model
 from ember.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential"]
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 - Keras name
+    """Load a ``.keras`` file written by ``model.save`` (see :func:`ember.saving.load_model`)."""
+    from ember.saving.model_file import load_model as _load_model
+
+    return _load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_json(json_string: str, custom_objects=None, safe_mode: bool = True):
+    """Rebuild a model (fresh weights) from ``model.to_json()``'s output.
+
+    Raises:
+        ValueError: for malformed JSON, unknown classes, or a ``Lambda`` layer in safe mode.
+    """
+    import json
+
+    from ember.models.functional_config import deserialize_layer
+
+    try:
+        config = json.loads(json_string)
+    except ValueError as exc:
+        raise ValueError(f"model_from_json: not valid JSON: {exc}") from exc
+    return deserialize_layer(config, custom_objects, safe_mode)
+
+
+__all__ = ["Model", "Sequential", "Functional", "load_model", "model_from_json"]

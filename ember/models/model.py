@@ -77,6 +77,35 @@ class Model(Trainer, Layer):
         for line in summary_lines(self, self._summary_rows(), line_length):
             print_fn(line)
 
+    def save(self, filepath, overwrite: bool = True) -> None:
+        """Save architecture, compile config, weights and optimizer state to a ``.keras`` zip, atomically.
+
+        Raises:
+            ValueError: if ``filepath`` does not end in ``.keras``.
+        """
+        from ember.saving import model_file
+
+        model_file.save_model(self, filepath, overwrite=overwrite)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as a JSON string (no weights); rebuild it with :func:`ember.models.model_from_json`."""
+        import json
+
+        from ember import __version__
+        from ember.utils.serialization import serialize_object
+
+        return json.dumps({**serialize_object(self), "ember_version": __version__}, **kwargs)
+
+    def _save_training_state(self, filepath, next_epoch: int) -> None:
+        from ember.saving import training_state
+
+        training_state.save_training_state(self, filepath, next_epoch)
+
+    def _load_training_state(self, filepath) -> int:
+        from ember.saving import training_state
+
+        return training_state.load_training_state(self, filepath)
+
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
         """Write all weights to a safetensors file, atomically (see :mod:`ember.saving`)."""
         from ember.saving import weights_file

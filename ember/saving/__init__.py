@@ -1,6 +1,20 @@
-"""Saving and loading: weight files (safetensors) with atomic writes. No pickle anywhere."""
+"""Saving and loading: ``.keras`` model files, weight files (safetensors + SHA-256), atomic writes. No pickle."""
 
 from ember.saving.atomic import atomic_write_bytes
+from ember.saving.model_file import load_model, save_model
+from ember.saving.training_state import load_training_state, save_training_state
 from ember.saving.weights_file import load_weights, save_weights
+from ember.utils.serialization import get_registered_name, get_registered_object, register_keras_serializable
 
-__all__ = ["atomic_write_bytes", "save_weights", "load_weights"]
+__all__ = [
+    "atomic_write_bytes",
+    "save_model",
+    "load_model",
+    "save_weights",
+    "load_weights",
+    "save_training_state",
+    "load_training_state",
+    "register_keras_serializable",
+    "get_registered_object",
+    "get_registered_name",
+]
