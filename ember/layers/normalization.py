@@ -151,7 +151,12 @@ class LayerNormalization(_Affine):
         self._norm_axes = self._axes(ndim)
         self._param_shape = tuple(input_shape[a] if a in self._norm_axes else 1 for a in range(ndim))[
             self._norm_axes[0]:]
+        # rms_scaling: gamma only, whatever center/scale say (Keras 3).
+        center, scale = self.center, self.scale
+        if self.rms_scaling:
+            self.center, self.scale = False, True
         self._make_affine(tuple(input_shape[a] for a in self._norm_axes))
+        self.center, self.scale = center, scale
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in self._norm_axes})
 
     def _param(self, w):
