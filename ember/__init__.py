@@ -30,6 +30,7 @@ from ember import (  # noqa: E402
     optimizers,
     saving,
     utils,
+    viz,
 )
 from ember.layers import Input  # noqa: E402
 from ember.models import Model, Sequential  # noqa: E402
@@ -56,6 +57,7 @@ __all__ = [
     "optimizers",
     "saving",
     "utils",
+    "viz",
     "Input",
     "Model",
     "Sequential",

@@ -1,7 +1,18 @@
-"""Utilities: seeding, label encoding, the progress bar."""
+"""Utilities: seeding, label encoding, sequence padding, dataset splitting, model drawing, the progress bar."""
 
+from ember.utils.model_visualization import model_to_dot, plot_model
 from ember.utils.numerics import normalize, to_categorical
 from ember.utils.progbar import Progbar
 from ember.utils.seeding import set_random_seed
+from ember.utils.sequences import pad_sequences, split_dataset
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "Progbar"]
+__all__ = [
+    "set_random_seed",
+    "to_categorical",
+    "normalize",
+    "pad_sequences",
+    "split_dataset",
+    "plot_model",
+    "model_to_dot",
+    "Progbar",
+]
