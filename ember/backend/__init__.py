@@ -14,6 +14,7 @@ This package imports no other ember module.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from types import ModuleType
 
@@ -29,6 +30,7 @@ __all__ = [
     "available_backends",
     "to_numpy",
     "to_device",
+    "errstate",
     "namespace",
     "special",
     "asarray",
@@ -115,6 +117,13 @@ def to_device(array, device: str):
         return to_numpy(array)
     cupy = _import_cupy()
     return cupy.asarray(array)
+
+
+def errstate(module: ModuleType, **kwargs):
+    """``numpy.errstate(**kwargs)`` for NumPy arrays; a no-op context for CuPy (which never warns)."""
+    if module is np:
+        return np.errstate(**kwargs)
+    return contextlib.nullcontext()
 
 
 _env = os.environ.get("EMBER_BACKEND")

@@ -7,6 +7,8 @@ indices and record nothing.
 
 from __future__ import annotations
 
+import math
+
 from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops import shape as S
@@ -82,7 +84,7 @@ class Prod(Function):
         rest = [i for i in range(a.ndim) if i not in axes]
         self.perm = rest + list(axes)
         moved = a.transpose(self.perm)
-        self.flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+        self.flat = moved.reshape(moved.shape[: len(rest)] + (math.prod(moved.shape[len(rest) :]),))
         self.moved_shape = moved.shape
         return xp.prod(a, axis=axis, keepdims=keepdims)
 
@@ -109,7 +111,8 @@ class LogSumExp(Function):
         xp = backend.namespace(a)
         m = a.max(axis=axis, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         m = xp.where(xp.isfinite(m), m, 0)  # NOTE: all -inf (or +inf) rows must not give inf - inf
-        out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
+        with backend.errstate(xp, divide="ignore"):  # log(0) = -inf is the right answer for all -inf rows
+            out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
         self.a, self.out_k, self.axis, self.keepdims = a, out, axis, keepdims
         return out if keepdims else _squeeze(out, axis)
 

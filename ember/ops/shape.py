@@ -219,6 +219,8 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
     x = as_tensor(x)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported. Received: mode={mode!r}")
+    if x.ndim == 0:
+        return x
     xp = backend.namespace(x.data)
     widths = tuple((int(lo), int(hi)) for lo, hi in xp.broadcast_to(xp.asarray(pad_width), (x.ndim, 2)).tolist())
     if any(lo < 0 or hi < 0 for lo, hi in widths):

@@ -1,0 +1,169 @@
+"""Indexing and joining: slicing and advanced indexing (scatter-add backward), take/gather, concatenate,
+stack, split, one_hot."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from ops_harness import (
+    Ints,
+    Op,
+    Uniform,
+    cases_of,
+    check_gradcheck,
+    check_gradgrad,
+    check_structure,
+    check_views,
+    compare_with_torch,
+    sample_case,
+)
+
+import ember
+from ember import ops
+
+IDX = np.array([0, 2, 0, 1])
+
+
+def one(name, fn, ref, shapes):
+    return Op(name, fn, ref, [[Uniform(s)] for s in shapes])
+
+
+def cat_op(axis):
+    return Op(
+        f"concatenate_axis{axis}",
+        lambda a, b: ops.concatenate([a, b], axis=axis),
+        lambda a, b: torch.cat([a, b], axis),
+        [
+            [Uniform(s), Uniform(t)]
+            for s, t in [((1,), (2,)), ((3, 1), (3, 2)), ((0, 3), (0, 2)), ((2, 3, 4), (2, 3, 4)), ((1, 1), (1, 1))]
+        ]
+        if axis == -1
+        else [
+            [Uniform(s), Uniform(t)]
+            for s, t in [((1,), (2,)), ((3, 1), (1, 1)), ((0, 3), (2, 3)), ((2, 3, 4), (1, 3, 4)), ((1, 1), (1, 1))]
+        ],
+    )
+
+
+OPS = [
+    one("slice", lambda x: x[1:, ::2], lambda x: x[1:, ::2], [(2, 1), (3, 4), (2, 3, 4), (4, 0), (1, 5)]),
+    one("int_index", lambda x: x[-1], lambda x: x[-1], [(1,), (3, 1), (2, 3), (2, 3, 4), (2, 0)]),
+    one(
+        "newaxis_ellipsis",
+        lambda x: x[None, ..., 0],
+        lambda x: x[None, ..., 0],
+        [(1,), (3, 1), (2, 3), (2, 3, 4), (0, 1)],
+    ),
+    one(
+        "advanced_repeated", lambda x: x[IDX], lambda x: x[torch.tensor(IDX)], [(3,), (3, 1), (3, 2), (3, 2, 2), (3, 0)]
+    ),
+    one(
+        "advanced_pairs",
+        lambda x: x[[0, 1, 1], [1, 0, 0]],
+        lambda x: x[[0, 1, 1], [1, 0, 0]],
+        [(2, 2), (3, 3), (2, 2, 3), (2, 4), (2, 2, 0)],
+    ),
+    one("bool_mask", lambda x: x[x.numpy() > 0], lambda x: x[x > 0], [(), (1,), (3, 1), (2, 3, 4), (0, 3)]),
+    one(
+        "take",
+        lambda x: ops.take(x, IDX, axis=0),
+        lambda x: x[torch.tensor(IDX)],
+        [(3,), (3, 1), (3, 2), (3, 2, 2), (3, 0)],
+    ),
+    one(
+        "take_flat",
+        lambda x: ops.take(x, np.array([[0, 1], [1, 0]])),
+        lambda x: x.reshape(-1)[torch.tensor([[0, 1], [1, 0]])],
+        [(2,), (2, 1), (1, 2), (2, 3, 4), (3, 1, 1)],
+    ),
+    Op(
+        "take_along_axis",
+        lambda x, i: ops.take_along_axis(x, i, axis=1),
+        lambda x, i: torch.gather(x, 1, i),
+        [
+            [Uniform(s), Ints(t, 0, s[1])]
+            for s, t in [((1, 1), (1, 1)), ((2, 3), (2, 5)), ((3, 2), (3, 1)), ((2, 3, 4), (2, 2, 4)), ((0, 3), (0, 2))]
+        ],
+    ),
+    Op(
+        "embedding",
+        lambda i, w: ops.embedding(i, w),
+        lambda i, w: F.embedding(i, w),
+        [[Ints(s, 0, 4), Uniform((4, 3))] for s in [(), (1,), (5,), (2, 3), (0, 2)]],
+    ),
+    cat_op(0),
+    cat_op(-1),
+    Op(
+        "stack",
+        lambda a, b: ops.stack([a, b], axis=1),
+        lambda a, b: torch.stack([a, b], 1),
+        [[Uniform(s), Uniform(s)] for s in [(1,), (3,), (3, 1), (2, 3, 4), (0, 3)]],
+    ),
+    one(
+        "split",
+        lambda x: tuple(ops.split(x, 2, axis=-1)),
+        lambda x: torch.split(x, x.shape[-1] // 2, -1),
+        [(2,), (3, 2), (2, 4), (2, 3, 4), (0, 2)],
+    ),
+    one(
+        "split_indices",
+        lambda x: tuple(ops.split(x, [1, 3], axis=0)),
+        lambda x: torch.split(x, [1, 2, 1], 0),
+        [(4,), (4, 1), (4, 2), (4, 2, 3), (4, 0)],
+    ),
+]
+CASES = cases_of(OPS)
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_gradcheck(op, case, on_backend):
+    check_gradcheck(op, case)
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_matches_torch(op, case):
+    compare_with_torch(op, sample_case(case))
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_double_backward(op, case):
+    check_gradgrad(op, case)
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_backward_structure(op, case):
+    check_structure(op, case)
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_views_equal_copies(op, case):
+    check_views(op, case)
+
+
+def test_repeated_indices_accumulate_in_backward():
+    x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_one_hot_matches_torch_and_zeroes_out_of_range_labels():
+    labels = np.array([[0, 2], [1, 3]])
+    np.testing.assert_array_equal(ops.one_hot(labels, 4).numpy(), F.one_hot(torch.tensor(labels), 4).numpy())
+    assert ops.one_hot(ember.tensor([-1, 5]), 3).tolist() == [[0.0] * 3, [0.0] * 3]
+    assert ops.one_hot(np.array([1, 0]), 2, axis=0).tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert not ops.one_hot(labels, 4).requires_grad
+
+
+def test_concatenate_error_names_op_axis_and_shapes():
+    with pytest.raises(
+        ValueError,
+        match=r"concatenate: all shapes must match except on axis 0. Received: shapes "
+        r"\[\(2, 3\), \(2, 4\)\]",
+    ):
+        ops.concatenate([ops.ones((2, 3)), ops.ones((2, 4))])
+    with pytest.raises(ValueError, match="stack: all tensors must have the same shape"):
+        ops.stack([ops.ones((2,)), ops.ones((3,))])
+    with pytest.raises(ValueError, match="split: 2 sections do not divide axis 0 of size 3"):
+        ops.split(ops.ones((3,)), 2)
+    with pytest.raises(IndexError):
+        ops.embedding(np.array([5]), ops.ones((4, 2)))
