@@ -91,7 +91,7 @@ class Model(Trainer, Layer):
         """The architecture as a JSON string (no weights); rebuild it with :func:`ember.models.model_from_json`."""
         import json
 
-        from ember import __version__
+        from ember._version import __version__
         from ember.utils.serialization import serialize_object
 
         return json.dumps({**serialize_object(self), "ember_version": __version__}, **kwargs)

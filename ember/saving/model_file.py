@@ -23,7 +23,7 @@ import json
 import os
 import zipfile
 
-from ember import __version__
+from ember._version import __version__
 from ember.saving import tensor_file
 from ember.saving.atomic import atomic_write_bytes
 from ember.saving.compile_config import deserialize_compile, serialize_compile

@@ -15,7 +15,8 @@ import random as _py_random
 
 import numpy as np
 
-from ember import __version__, backend
+from ember import backend
+from ember._version import __version__
 from ember.backend import random as _random
 from ember.saving import tensor_file
 from ember.saving.atomic import atomic_write_bytes

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 
-from ember import __version__, backend
+from ember import backend
+from ember._version import __version__
 from ember.saving import tensor_file
 from ember.saving.atomic import atomic_write_bytes
 
