@@ -67,6 +67,7 @@ class Dense(Layer):
         self.kernel_constraint = deserialize("constraint", kernel_constraint)
         self.bias_constraint = deserialize("constraint", bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
 
     def build(self, input_shape) -> None:
         in_dim = input_shape[-1]

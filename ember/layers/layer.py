@@ -25,7 +25,7 @@ _BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch
 def to_snake_case(name: str) -> str:
     """``'BatchNormalization'`` → ``'batch_normalization'`` (Keras's auto-naming)."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()  # Keras: digits do not start a word (conv2d)
 
 
 def unique_name(base: str) -> str:
