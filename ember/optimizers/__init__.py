@@ -1,22 +1,61 @@
-"""Optimizers with Keras names, defaults and API; ``get('adam')`` resolves names."""
+"""Optimizers with Keras names, defaults and API; ``get('adam')`` resolves names.
 
-from ember.optimizers.adam import Adam
+Every optimizer updates its variables in place with preallocated slot buffers
+(kernels in :mod:`ember.ops.updates`) and states its update rule in its
+docstring. Source: keras/src/optimizers (Keras 3).
+"""
+
+from ember.optimizers import schedules
+from ember.optimizers.adagrad import Adadelta, Adagrad
+from ember.optimizers.adam import Adam, AdamW
+from ember.optimizers.adamax import Adamax, Lion, Nadam
 from ember.optimizers.optimizer import Optimizer
+from ember.optimizers.rmsprop import RMSprop
 from ember.optimizers.sgd import SGD
 from ember.utils.registry import lookup
 
-_REGISTRY = {"sgd": SGD, "adam": Adam}
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
+_REGISTRY = {**{c.__name__.lower(): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}}
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{'module', 'class_name', 'config', 'registered_name'}`` (JSON-ready)."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizers.serialize: expected an Optimizer. Received: {optimizer!r}")
+    return {"module": "ember.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}  # fmt: skip
+
+
+def deserialize(config, custom_objects: dict | None = None) -> Optimizer:
+    """Rebuild an optimizer from :func:`serialize`'s dict (or a bare name).
+
+    Raises:
+        ValueError: for an unknown class name, listing the valid ones.
+    """
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name'. Received: {config!r}")
+    cls = lookup("optimizer", config["class_name"], {**_REGISTRY, **(custom_objects or {})}, allow_callable=False)
+    return cls.from_config(config.get("config") or {}, custom_objects)
 
 
 def get(identifier) -> Optimizer:
-    """Resolve ``'adam'``, ``'sgd'``, ... (default arguments) or return an Optimizer unchanged.
+    """Resolve ``'adam'``, ``'sgd'``, ``'rmsprop'``, ... (default arguments), a dict, or return an Optimizer.
+
+    Example:
+        >>> get("rmsprop").get_config()["rho"]
+        0.9
 
     Raises:
         ValueError: for an unknown name, listing the valid ones.
     """
     if isinstance(identifier, Optimizer):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     return lookup("optimizer", identifier, _REGISTRY, allow_callable=False)()
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "get"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
+           "schedules", "get", "serialize", "deserialize"]  # fmt: skip

@@ -1,30 +1,48 @@
-"""The optimizer base class: gradient clipping, weight decay, slots and the step counter."""
+"""The optimizer base class: clipping, weight decay, slots, the step counter and checkpoint state."""
 
 from __future__ import annotations
 
+import re
+
 from ember.autograd import Tensor, no_grad
 from ember.ops import updates
+
+# Keras-only options that ember's eager optimizers do not implement: from_config accepts them when inactive.
+_KERAS_ONLY = {"use_ema": False, "loss_scale_factor": None, "gradient_accumulation_steps": None}
+_KERAS_IGNORED = ("ema_momentum", "ema_overwrite_frequency", "jit_compile", "is_legacy_optimizer")
 
 
 class Optimizer:
     """Base class (Keras 3 API).
 
+    Every step: clip the gradients, decay the weights
+    (``w -= w * weight_decay * lr``, decoupled as in Keras), apply the
+    subclass's update rule in place, then project each variable with its
+    ``constraint``. ``iterations`` counts the steps taken; the update rules use
+    ``t = iterations`` after the increment (Keras's ``iterations + 1``).
+
     Args:
-        learning_rate: a float or a schedule (callable ``step -> float``).
-        weight_decay: decoupled weight decay factor, or ``None``.
-        clipnorm: clip each gradient to this L2 norm, or ``None``.
-        clipvalue: clip each gradient element to ``±clipvalue``, or ``None``.
-        global_clipnorm: clip all gradients jointly to this global norm, or ``None``.
-        name: defaults to the snake-case class name.
+        learning_rate: a float, or a schedule (callable ``step -> float``, e.g.
+            :class:`~ember.optimizers.schedules.ExponentialDecay`) evaluated at
+            ``iterations`` before the step.
+        weight_decay: decoupled weight decay factor, or ``None``. Defaults to ``None``.
+        clipnorm: clip each gradient to this L2 norm, or ``None``. Defaults to ``None``.
+        clipvalue: clip each gradient element to ``±clipvalue``, or ``None``. Defaults to ``None``.
+        global_clipnorm: clip all gradients jointly to this global norm, or ``None``. Defaults to ``None``.
+        name: defaults to the Keras name of the optimizer (``'adam'``, ``'SGD'``, ...).
 
     Use ``apply_gradients(zip(grads, vars))`` / ``apply(grads, vars)`` as in
     Keras, or ``step(vars)`` to apply each variable's ``.grad`` in a
-    PyTorch-style loop (then ``zero_grad(vars)``).
+    PyTorch-style loop (then ``zero_grad(vars)``). ``get_state(vars)`` /
+    ``set_state(vars, state)`` save and restore the step counter and slots.
 
     Raises:
         ValueError: if more than one of the clipping options is set, or the
             gradient and variable counts differ.
+        TypeError: for unknown keyword arguments.
     """
+
+    default_name = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):  # fmt: skip
@@ -38,9 +56,11 @@ class Optimizer:
         self._learning_rate = learning_rate
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
         self.global_clipnorm = global_clipnorm
-        self.name = name or type(self).__name__.lower()
+        self.name = name or self.default_name or type(self).__name__.lower()
         self.iterations = 0
         self._slots: dict[int, dict] = {}
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern = None
 
     # ------------------------------------------------------------------ learning rate
     @property
@@ -69,13 +89,11 @@ class Optimizer:
         pairs = self._clip(pairs)
         lr = self.learning_rate
         self.iterations += 1
+        self.prepare_step()
         for g, v in pairs:
-            slots = self._slots.get(id(v))
-            if slots is None:
-                slots = self._slots[id(v)] = self.build_slots(v.data)
-                slots["scratch"] = updates.empty_like(v.data)
-            if self.weight_decay:
-                updates.decay(v.data, lr * self.weight_decay)
+            slots = self._slots_of(v)
+            if self.weight_decay and self._use_weight_decay(v):
+                updates.decay(v.data, lr * self.weight_decay, slots["_scratch"])
             self.update_step(g, v.data, slots, lr)
             if getattr(v, "constraint", None) is not None:
                 with no_grad():
@@ -91,6 +109,18 @@ class Optimizer:
         """Set every variable's ``.grad`` to ``None``."""
         for v in variables:
             v.grad = None
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
+        """Exempt variables from weight decay: these objects, or any whose name matches one of ``var_names``."""
+        self._exclude_ids |= {id(v) for v in var_list or ()}
+        if var_names:
+            self._exclude_pattern = "|".join(sorted(set(var_names)))
+
+    def _use_weight_decay(self, v) -> bool:
+        if id(v) in self._exclude_ids:
+            return False
+        pattern = self._exclude_pattern
+        return pattern is None or re.search(pattern, getattr(v, "name", "")) is None
 
     def _clip(self, pairs):
         if self.clipvalue is not None:
@@ -109,32 +139,113 @@ class Optimizer:
 
     # ------------------------------------------------------------------ subclass hooks
     def build_slots(self, param) -> dict:
-        """Per-variable state buffers (e.g. Adam's ``m`` and ``v``). Default: none."""
+        """Per-variable state buffers keyed by Keras's slot names (``'momentum'``, ``'velocity'``).
+
+        Keys starting with ``_`` are scratch space, not state. Default: none.
+        """
         return {}
+
+    def prepare_step(self) -> None:
+        """Once per step, after ``iterations`` is incremented and before any variable is updated."""
 
     def update_step(self, grad, param, slots: dict, lr: float) -> None:  # pragma: no cover - abstract
         """Update ``param`` (an array) in place."""
         raise NotImplementedError
 
-    # ------------------------------------------------------------------ config and state
-    def get_config(self) -> dict:
-        """Constructor arguments."""
-        lr = self._learning_rate
-        return {
-            "name": self.name,
-            "learning_rate": lr if not hasattr(lr, "get_config") else {
-                "class_name": type(lr).__name__, "config": lr.get_config()},
-            "weight_decay": self.weight_decay,
-            "clipnorm": self.clipnorm,
-            "clipvalue": self.clipvalue,
-            "global_clipnorm": self.global_clipnorm,
-        }  # fmt: skip
+    def global_state(self) -> dict:
+        """Optimizer-wide scalars beyond ``iterations`` (e.g. Nadam's ``u_product``)."""
+        return {}
 
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild from :meth:`get_config`'s output."""
-        return cls(**config)
+    def set_global_state(self, state: dict) -> None:
+        """Restore :meth:`global_state`'s values."""
+
+    # ------------------------------------------------------------------ slots and checkpoint state
+    def _slots_of(self, v) -> dict:
+        slots = self._slots.get(id(v))
+        if slots is None:
+            slots = self._slots[id(v)] = self.build_slots(v.data)
+            slots["_scratch"] = updates.empty_like(v.data)
+        return slots
+
+    def build(self, variables) -> None:
+        """Create the slots of ``variables`` now (they are otherwise made at each variable's first update)."""
+        for v in variables:
+            self._slots_of(v)
 
     def slots_for(self, variables) -> list[dict]:
-        """The slot buffers of each variable (for checkpoints), ``{}`` for variables not yet stepped."""
-        return [{k: a for k, a in self._slots.get(id(v), {}).items() if k != "scratch"} for v in variables]
+        """The slot buffers of each variable (live arrays), ``{}`` for variables not yet stepped."""
+        return [{k: a for k, a in self._slots.get(id(v), {}).items() if not k.startswith("_")} for v in variables]
+
+    def get_state(self, variables) -> dict:
+        """A copy of the optimizer's state, for checkpoints: a flat ``{key: array}`` dict.
+
+        Keys: ``'iterations'`` (int64 scalar), ``'learning_rate'`` (float64
+        scalar, absent for schedules), optimizer-wide scalars such as
+        ``'u_product'``, and ``'slots/{i}/{name}'`` for the ``i``-th variable
+        of ``variables`` (slots are built first, so the keys do not depend on
+        whether a step was taken). Restoring it with :meth:`set_state` on the
+        same variables continues training bit for bit.
+        """
+        self.build(variables)
+        state = {"iterations": updates.scalar(self.iterations, "int64")}
+        if not callable(self._learning_rate):
+            state["learning_rate"] = updates.scalar(self._learning_rate, "float64")
+        state.update({k: updates.scalar(x, "float64") for k, x in self.global_state().items()})
+        for i, slots in enumerate(self.slots_for(variables)):
+            state.update({f"slots/{i}/{k}": updates.copy(a) for k, a in slots.items()})
+        return state
+
+    def set_state(self, variables, state: dict) -> None:
+        """Restore :meth:`get_state`'s output for the same ``variables``, in place.
+
+        Raises:
+            ValueError: listing missing or unexpected keys, or a slot whose shape
+                or dtype differs; nothing is changed then.
+        """
+        variables = list(variables)
+        expected = self.get_state(variables)
+        missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+        if missing or extra:
+            raise ValueError(f"{type(self).__name__}.set_state: state keys do not match {len(variables)} variables. "
+                             f"Missing: {missing}. Unexpected: {extra}")  # fmt: skip
+        for key, want in expected.items():
+            got = state[key]
+            if tuple(got.shape) != tuple(want.shape) or got.dtype != want.dtype:
+                raise ValueError(f"{type(self).__name__}.set_state: '{key}' expects shape {tuple(want.shape)} "
+                                 f"{want.dtype}. Received: shape {tuple(got.shape)} {got.dtype}")  # fmt: skip
+        self.iterations = int(state["iterations"])
+        if "learning_rate" in state:
+            self._learning_rate = float(state["learning_rate"])
+        self.set_global_state({k: float(state[k]) for k in self.global_state()})
+        for i, slots in enumerate(self.slots_for(variables)):
+            for k, a in slots.items():
+                updates.copy_into(a, state[f"slots/{i}/{k}"])
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Constructor arguments (a schedule as ``{'class_name', 'config'}``)."""
+        lr = self._learning_rate
+        if hasattr(lr, "get_config"):
+            lr = {"class_name": type(lr).__name__, "config": lr.get_config()}
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}  # fmt: skip
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuild from :meth:`get_config`'s output (or a Keras 3 optimizer config).
+
+        Raises:
+            ValueError: for Keras-only options ember does not implement (``use_ema=True``, ...).
+        """
+        from ember.optimizers import schedules
+
+        config = dict(config)
+        for key, default in _KERAS_ONLY.items():
+            value = config.pop(key, default)
+            if value not in (default, None, False):
+                raise ValueError(f"{cls.__name__}.from_config: option {key}={value!r} is not supported by ember")
+        for key in _KERAS_IGNORED:
+            config.pop(key, None)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)

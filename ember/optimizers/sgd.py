@@ -20,13 +20,19 @@ class SGD(Optimizer):
         learning_rate: defaults to ``0.01``.
         momentum: in ``[0, 1]``. Defaults to ``0.0``.
         nesterov: Nesterov momentum. Defaults to ``False``.
-        **kwargs: see :class:`~ember.optimizers.Optimizer`.
+        **kwargs: ``weight_decay``, ``clipnorm``, ``clipvalue``, ``global_clipnorm``,
+            ``name``; see :class:`~ember.optimizers.Optimizer`.
+
+    PyTorch's ``SGD(momentum=mu, nesterov=...)`` keeps ``b = mu b + g`` and
+    steps ``-lr b``; with a constant learning rate that is the same trajectory.
 
     Raises:
         ValueError: if ``momentum`` is outside ``[0, 1]``.
 
     Source: keras/src/optimizers/sgd.py; Sutskever et al. (2013).
     """
+
+    default_name = "SGD"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -38,7 +44,7 @@ class SGD(Optimizer):
         return {"momentum": updates.zeros_like(param)} if self.momentum else {}
 
     def update_step(self, grad, param, slots, lr):
-        updates.sgd_update(param, grad, lr, slots.get("momentum"), self.momentum, self.nesterov, slots["scratch"])
+        updates.sgd_update(param, grad, lr, slots.get("momentum"), self.momentum, self.nesterov, slots["_scratch"])
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
