@@ -1,6 +1,7 @@
 """Keras-compatible layers. Each module holds one family; this file lists the public API by hand."""
 
 from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
 from ember.layers.depthwise import DepthwiseConv2D, SeparableConv2D
@@ -40,6 +41,13 @@ from ember.layers.spatial_reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from ember.layers.transformer import (
+    PositionEmbedding,
+    SinePositionEncoding,
+    TokenAndPositionEmbedding,
+    TransformerDecoder,
+    TransformerEncoder,
+)
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [  # fmt: skip
@@ -62,4 +70,6 @@ __all__ = [  # fmt: skip
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
+    "MultiHeadAttention", "Attention", "AdditiveAttention",
+    "TransformerEncoder", "TransformerDecoder", "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
 ]

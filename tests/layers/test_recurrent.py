@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import ember
+import ember.testing
 from ember import layers
 from ember.ops import recurrent as rec
 from ember.testing import gradcheck
@@ -239,3 +240,21 @@ def test_bad_input_errors_name_layer_expected_received():
         layers.GRU(U, stateful=True, name="st")(ember.Input((T, F)))
     with pytest.raises(ValueError, match=r"LSTM: `units` must be a positive int. Received: units=0"):
         layers.LSTM(0)
+
+
+@pytest.mark.parametrize(
+    "cls,kwargs,out_shape,n_weights",
+    [
+        (layers.SimpleRNN, {"units": U}, (B, U), 3),
+        (layers.LSTM, {"units": U, "return_sequences": True}, (B, T, U), 3),
+        (layers.GRU, {"units": U, "go_backwards": True}, (B, U), 3),
+        (layers.GRU, {"units": U, "reset_after": False, "return_state": True}, [(B, U), (B, U)], 3),
+        (layers.Bidirectional, {"layer": layers.LSTM(U)}, (B, 2 * U), 6),
+        (layers.TimeDistributed, {"layer": layers.Dense(2)}, (B, T, 2), 2),
+    ],
+)
+def test_generic_layer_checks(cls, kwargs, out_shape, n_weights):
+    ember.testing.run_layer_test(
+        cls, init_kwargs=kwargs, input_shape=(B, T, F), expected_output_shape=out_shape,
+        expected_num_trainable_weights=n_weights, expected_num_non_trainable_weights=0,
+    )  # fmt: skip
