@@ -31,6 +31,7 @@ __all__ = [
     "to_numpy",
     "to_device",
     "errstate",
+    "contiguous",
     "namespace",
     "special",
     "asarray",
@@ -117,6 +118,15 @@ def to_device(array, device: str):
         return to_numpy(array)
     cupy = _import_cupy()
     return cupy.asarray(array)
+
+
+def contiguous(array):
+    """``array`` itself when C-contiguous, else a contiguous copy.
+
+    Kernels call it where a strided operand would change the summation order (BLAS), so that
+    an op on a view equals the op on a copy bit for bit. Unlike ``ascontiguousarray`` it keeps 0-d arrays 0-d.
+    """
+    return array if array.flags.c_contiguous else namespace(array).ascontiguousarray(array)
 
 
 def errstate(module: ModuleType, **kwargs):

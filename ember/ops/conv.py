@@ -141,7 +141,8 @@ class Conv(Function):
         xp = backend.namespace(x)
         n, c, g = x.shape[0], x.shape[-1], groups
         xpad = pad_spatial(xp, x, geo.pads)
-        cols = im2col(xp.ascontiguousarray(xpad), geo)  # (m, taps * c)
+        w = backend.contiguous(w)  # strided kernels would change BLAS's summation order (A7)
+        cols = im2col(backend.contiguous(xpad), geo)  # (m, taps * c)
         m, taps = cols.shape[0], math.prod(geo.kernel)
         self.geo, self.groups, self.x_shape, self.pad_shape, self.w = geo, g, x.shape, xpad.shape, w
         if g == 1:
@@ -182,6 +183,7 @@ class ConvTranspose(Function):
     # The adjoint of Conv: forward is Conv's input gradient, backward is Conv's forward.
     def forward(self, x, w, geo, full_shape, crop):
         xp = backend.namespace(x)
+        x, w = backend.contiguous(x), backend.contiguous(w)
         self.x, self.w, self.geo, self.full_shape, self.crop = x, w, geo, full_shape, crop
         taps = math.prod(geo.kernel)
         dcols = x.reshape(-1, w.shape[-1]) @ w.reshape(-1, w.shape[-1]).T

@@ -8,16 +8,11 @@ from ember.ops import shape as S
 from ember.ops._convert import as_tensor, pair
 
 
-def _contiguous(a):
-    """``a`` itself when C-contiguous, else a contiguous copy (``ascontiguousarray`` would make 0-d 1-d)."""
-    return a if a.flags.c_contiguous else backend.namespace(a).ascontiguousarray(a)
-
-
 class MatMul(Function):
     # NOTE: strided views are made contiguous first: BLAS sums in a different order for strided
     # operands, and op(view) must equal op(copy) bit for bit (RELIABILITY.md A7). Free when contiguous.
     def forward(self, a, b):
-        self.a, self.b = _contiguous(a), _contiguous(b)
+        self.a, self.b = backend.contiguous(a), backend.contiguous(b)
         return self.a @ self.b
 
     def backward(self, g):
@@ -121,7 +116,7 @@ class Einsum(Function):
     # indices only k carries (summed away in the forward) come back by broadcasting.
     def forward(self, *arrays, ins, out):
         xp = backend.namespace(arrays[0])
-        arrays = tuple(_contiguous(a) for a in arrays)  # bit-identical on views, as MatMul
+        arrays = tuple(backend.contiguous(a) for a in arrays)  # bit-identical on views, as MatMul
         self.arrays, self.ins, self.out = arrays, ins, out
         return xp.einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2)
 
