@@ -15,7 +15,7 @@ from collections import defaultdict
 from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.layers.input_spec import InputSpec, check_input
-from ember.layers.masking_state import get_mask, set_mask
+from ember.layers.masking_state import _MASKS, get_mask, set_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 _ACCEPTS: dict[tuple, bool] = {}
@@ -253,25 +253,27 @@ class Layer:
         return inputs
 
     def __call__(self, inputs, *args, **kwargs):
-        from ember.layers.input_layer import KerasTensor, symbolic_call
+        # NOTE: the hot path of every forward pass; keep per-call work to dict lookups and isinstance checks.
+        if not isinstance(inputs, Tensor):
+            if _is_symbolic(inputs):
+                from ember.layers.input_layer import symbolic_call
 
-        if isinstance(inputs, KerasTensor) or (
-            isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], KerasTensor)
-        ):
-            return symbolic_call(self, inputs, *args, **kwargs)
-        inputs = _as_tensors(inputs)
-        self._maybe_build(_shapes(inputs))
+                return symbolic_call(self, inputs, *args, **kwargs)
+            inputs = _as_tensors(inputs)
+        if not self.built:
+            self._maybe_build(_shapes(inputs))
         if self.input_spec is not None:
             check_input(self, inputs)
-        if "training" in kwargs and not _accepts(type(self), "training"):
-            kwargs.pop("training")
+        cls = type(self)
+        if "training" in kwargs and not _accepts(cls, "training"):
+            del kwargs["training"]
         mask = kwargs.pop("mask", _UNSET)
         if mask is _UNSET:
-            mask = get_mask(inputs)
-        if mask is not None and _accepts(type(self), "mask"):
+            mask = get_mask(inputs) if _MASKS else None
+        if mask is not None and _accepts(cls, "mask"):
             kwargs["mask"] = mask
         outputs = self.call(inputs, *args, **kwargs)
-        if self.supports_masking:
+        if self.supports_masking and (mask is not None or _makes_masks(cls)):
             _record_masks(outputs, self.compute_mask(inputs, mask))
         return outputs
 
@@ -313,6 +315,29 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_MAKES_MASKS: dict = {}
+
+
+def _makes_masks(cls) -> bool:
+    """Whether ``cls`` overrides ``compute_mask`` (so it may create a mask from none)."""
+    found = _MAKES_MASKS.get(cls)
+    if found is None:
+        found = _MAKES_MASKS[cls] = cls.compute_mask is not Layer.compute_mask
+    return found
+
+
+_KERAS_TENSOR = []
+
+
+def _is_symbolic(inputs) -> bool:
+    if not _KERAS_TENSOR:
+        from ember.layers.input_layer import KerasTensor
+
+        _KERAS_TENSOR.append(KerasTensor)
+    kt = _KERAS_TENSOR[0]
+    return isinstance(inputs, kt) or (isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], kt))
 
 
 def _record_masks(outputs, mask) -> None:
