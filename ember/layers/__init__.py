@@ -7,6 +7,7 @@ from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Mask
 from ember.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from ember.layers.einsum_dense import EinsumDense
 from ember.layers.embedding import Embedding
+from ember.layers.generative import Sampling, kl_divergence_normal
 from ember.layers.input_layer import Input, InputLayer, KerasTensor
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
@@ -25,6 +26,8 @@ from ember.layers.pooling import (
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.rbf import RBFLayer
+from ember.layers.rbm import DBN, RBM
 from ember.layers.regularization import (
     ActivityRegularization,
     GaussianDropout,
@@ -72,4 +75,5 @@ __all__ = [  # fmt: skip
     "Bidirectional", "TimeDistributed",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "TransformerEncoder", "TransformerDecoder", "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
+    "RBFLayer", "RBM", "DBN", "Sampling", "kl_divergence_normal",
 ]
