@@ -24,10 +24,10 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.preprocessing import Normalization, Rescaling
-from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
-from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.rbf import RBFLayer
 from ember.layers.rbm import DBN, RBM
+from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.regularization import (
     ActivityRegularization,
     GaussianDropout,
@@ -74,6 +74,7 @@ __all__ = [  # fmt: skip
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
-    "TransformerEncoder", "TransformerDecoder", "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
+    "TransformerEncoder", "TransformerDecoder",
+    "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
     "RBFLayer", "RBM", "DBN", "Sampling", "kl_divergence_normal",
 ]
