@@ -43,27 +43,25 @@ class detect_anomaly:
         detect_anomaly
     """
 
-    _depth = 0
-    _original = None
-
     def __enter__(self):
-        cls = detect_anomaly
-        if cls._depth == 0:
-            cls._original = Function.__dict__["apply"]
+        if _STATE["depth"] == 0:
+            _STATE["original"] = Function.__dict__["apply"]  # the classmethod object itself
             Function.apply = classmethod(_checked_apply)
-        cls._depth += 1
+        _STATE["depth"] += 1
         return self
 
     def __exit__(self, *exc):
-        cls = detect_anomaly
-        cls._depth -= 1
-        if cls._depth == 0:
-            Function.apply = cls._original
+        _STATE["depth"] -= 1
+        if _STATE["depth"] == 0:
+            Function.apply = _STATE["original"]
         return False
 
 
+_STATE: dict = {"depth": 0, "original": None}
+
+
 def _checked_apply(cls, *inputs, **kwargs):
-    out = detect_anomaly._original.__func__(cls, *inputs, **kwargs)
+    out = _STATE["original"].__func__(cls, *inputs, **kwargs)
     if _bad(out.data):
         raise AnomalyError(
             f"detect_anomaly: op {cls.__name__} produced NaN or Inf in its output of shape {out.shape}. "

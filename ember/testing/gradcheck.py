@@ -70,7 +70,7 @@ def _compare(name, i, analytic, numeric, atol, rtol):
     if bad.any():
         k = int(np.argmax(np.where(bad, err, -1)))
         raise GradcheckError(
-            f"gradcheck of {name}: input {i} element {np.unravel_index(k, analytic.shape)}: "
+            f"gradcheck of {name}: input {i} element {tuple(int(j) for j in np.unravel_index(k, analytic.shape))}: "
             f"analytical {analytic.flat[k]:.10g} vs numerical {numeric.flat[k]:.10g} "
             f"(|diff| {err.flat[k]:.3g} > atol {atol} + rtol {rtol} * |numerical|); {int(bad.sum())} bad elements"
         )
@@ -180,7 +180,8 @@ def gradgradcheck(
     """:func:`gradcheck` of the gradient: checks ``backward(create_graph=True)`` (double backward).
 
     The checked function is ``x -> d/dx sum(fn(x) * c)`` (one fixed random ``c``), built with
-    :func:`ember.autograd.engine.grad` and ``create_graph=True``.
+    :func:`ember.autograd.engine.grad` and ``create_graph=True``. Its values are first compared
+    with the plain (array) backward, since ``backward_graph`` is a second implementation of it.
 
     Raises:
         GradcheckError: as :func:`gradcheck`.
@@ -203,4 +204,19 @@ def gradgradcheck(
             return tuple(_grad(total, wanted, create_graph=True))
 
     first_grad.__name__ = f"grad of {getattr(fn, '__name__', 'fn')}"
+    graph_grads = first_grad(*leaves)
+    total = None
+    for o, c in zip(_outputs(fn(*leaves)), cots, strict=True):
+        term = (o * Tensor._wrap(c)).sum()
+        total = term if total is None else total + term
+    plain = _grad(total, [t for t in leaves if t.requires_grad])
+    for i, (a, b) in enumerate(zip(graph_grads, plain, strict=True)):
+        _compare(
+            f"backward_graph vs backward of {getattr(fn, '__name__', 'fn')}",
+            i,
+            backend.to_numpy(a.data).astype(np.float64),
+            backend.to_numpy(b.data).astype(np.float64),
+            atol,
+            rtol,
+        )
     return gradcheck(first_grad, [t.data for t in leaves], eps, atol, rtol, seed)
