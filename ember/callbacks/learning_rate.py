@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-import operator
 import warnings
 
 from ember.callbacks.callback import Callback
-from ember.callbacks.monitor import monitor_op
 
 
 class ReduceLROnPlateau(Callback):
@@ -44,8 +42,10 @@ class ReduceLROnPlateau(Callback):
         self.monitor_op = None
 
     def on_train_begin(self, logs=None):
-        op = monitor_op(self.monitor, self.mode, self.model, "ReduceLROnPlateau")
-        if op is operator.lt:
+        if self.mode not in ("auto", "min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be one of 'auto', 'min', 'max'. Received: {self.mode!r}")
+        # Keras's rule here: 'auto' minimizes unless the name mentions accuracy.
+        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
             self.monitor_op, self.best = (lambda a, b: a < b - self.min_delta), math.inf
         else:
             self.monitor_op, self.best = (lambda a, b: a > b + self.min_delta), -math.inf

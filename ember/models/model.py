@@ -63,7 +63,7 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[lay.name for lay in self.layers]}")
 
     def _summary_rows(self):
-        return [(f"{layer.name} ({type(layer).__name__})", getattr(layer, "_output_shape", None),
+        return [(f"{layer.name} ({type(layer).__name__})", getattr(layer, "_built_output_shape", None),
                  layer.count_params()) for layer in self.layers]  # fmt: skip
 
     def summary(self, line_length: int = 75, print_fn=None) -> None:

@@ -75,7 +75,7 @@ class Sequential(Model):
         for layer in self._layers:
             layer._maybe_build(shape)
             shape = tuple(layer.compute_output_shape(shape))
-            layer._output_shape = shape
+            layer._built_output_shape = shape
         self.built = True
 
     def _maybe_build(self, input_shape) -> None:
