@@ -68,6 +68,8 @@ class BatchNormalization(_Affine):
     Training: ``y = gamma * (x - mean_B) / sqrt(var_B + epsilon) + beta`` and
     ``moving = moving * momentum + stat_B * (1 - momentum)`` (biased batch variance, as Keras).
     Inference (``training`` falsy, or the layer frozen with ``trainable = False``): the moving statistics.
+    With a mask (``(batch, timesteps)``, e.g. from ``Embedding(mask_zero=True)``) masked positions do
+    not count in the batch statistics.
 
     Args:
         axis: the feature axis. Defaults to ``-1``.
@@ -107,9 +109,22 @@ class BatchNormalization(_Affine):
         self._reduce = tuple(i for i in range(len(input_shape)) if i != axis)
         self._feature_axis = axis
 
-    def call(self, inputs, training=None):
+    def _moments(self, inputs, mask):
+        if mask is None:
+            return ops.moments(inputs, self._reduce)
+        # Masked (e.g. padded) timesteps do not count: weighted moments, as Keras 3.
+        w = ops.cast(mask, inputs.dtype)
+        while w.ndim < inputs.ndim:
+            w = ops.expand_dims(w, -1)
+        count = ops.sum(ops.broadcast_to(w, inputs.shape), axis=self._reduce)
+        mean = ops.sum(inputs * w, axis=self._reduce) / ops.maximum(count, 1.0)
+        centred = inputs - ops.reshape(mean, [1 if i in self._reduce else -1 for i in range(inputs.ndim)])
+        variance = ops.sum(ops.square(centred) * w, axis=self._reduce) / ops.maximum(count, 1.0)
+        return mean, variance
+
+    def call(self, inputs, training=None, mask=None):
         if training and self.trainable:
-            mean, variance = ops.moments(inputs, self._reduce)
+            mean, variance = self._moments(inputs, mask)
             with no_grad():
                 m = self.momentum
                 self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))

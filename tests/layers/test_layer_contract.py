@@ -197,3 +197,13 @@ def test_dot_normalize_is_cosine_similarity():
     np.testing.assert_allclose(out[:, 0], cos, rtol=1e-5)
     assert gradcheck(lambda x, y: L.Dot(axes=(2, 1), normalize=True)([x, y]),
                      [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))])
+
+
+def test_batch_normalization_ignores_masked_timesteps():
+    x = np.random.default_rng(0).standard_normal((2, 4, 3)).astype("float32")
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+    bn = L.BatchNormalization(momentum=0.0)
+    bn(ember.tensor(x), training=True, mask=ember.tensor(mask))
+    kept = x[mask]
+    np.testing.assert_allclose(bn.moving_mean.numpy(), kept.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), kept.var(0), rtol=1e-4, atol=1e-6)
