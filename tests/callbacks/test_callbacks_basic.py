@@ -38,7 +38,8 @@ def test_early_stopping_patience_and_message(capsys):
     x, y = _data()
     model = _model()
     stop = callbacks.EarlyStopping(monitor="score", mode="min", patience=2, verbose=1)
-    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[Replay("score", [5, 4, 4.5, 4.2, 1, 1, 1, 1, 1, 1]), stop])
+    scores = Replay("score", [5, 4, 4.5, 4.2, 1, 1, 1, 1, 1, 1])
+    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[scores, stop])
     assert history.epoch == [0, 1, 2, 3]
     assert stop.stopped_epoch == 3 and stop.best == 4
     assert "Epoch 4: early stopping" in capsys.readouterr().out
@@ -125,7 +126,8 @@ def test_terminate_on_nan_stops_at_the_bad_batch_and_checkpoint_stays_finite(tmp
     for a, b in zip(saved.get_weights(), good, strict=True):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(RuntimeError, match="batch 3"):
-        _model().fit(x, y, batch_size=8, shuffle=False, verbose=0, callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
+        strict = callbacks.TerminateOnNaN(raise_error=True)
+        _model().fit(x, y, batch_size=8, shuffle=False, verbose=0, callbacks=[strict])
 
 
 def test_reduce_lr_on_plateau_and_scheduler(capsys):
