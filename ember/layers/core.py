@@ -221,6 +221,13 @@ class Masking(Layer):
         Input ``(batch, timesteps, features)``; output the same; mask ``(batch, timesteps)`` bool.
 
     Source: keras/src/layers/core/masking.py.
+
+    Example:
+        >>> import ember
+        >>> from ember.layers.masking_state import get_mask
+        >>> out = ember.layers.Masking()(ember.tensor([[[1.0], [0.0], [2.0]]]))
+        >>> get_mask(out).numpy().tolist()
+        [[True, False, True]]
     """
 
     supports_masking = True

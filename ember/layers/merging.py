@@ -101,6 +101,11 @@ class Concatenate(_Merge):
 
     Raises:
         ValueError: naming the layer and the shapes, when non-concatenated axes differ.
+
+    Example:
+        >>> import ember
+        >>> ember.layers.Concatenate()([ember.ops.ones((2, 3)), ember.ops.zeros((2, 4))]).shape
+        (2, 7)
     """
 
     def __init__(self, axis: int = -1, **kwargs):

@@ -85,6 +85,12 @@ class BatchNormalization(_Affine):
         (trainable), ``moving_mean (features,)``, ``moving_variance (features,)`` (non-trainable).
 
     Source: Ioffe & Szegedy, "Batch Normalization" (2015).
+
+    Example:
+        >>> import ember
+        >>> bn = ember.layers.BatchNormalization()
+        >>> bn(ember.ops.ones((4, 3)), training=True).shape, [w.name for w in bn.non_trainable_weights]
+        ((4, 3), ['moving_mean', 'moving_variance'])
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -155,6 +161,12 @@ class LayerNormalization(_Affine):
         Weights ``gamma``, ``beta``: the sizes of the normalised axes.
 
     Source: Ba, Kiros & Hinton, "Layer Normalization" (2016).
+
+    Example:
+        >>> import ember
+        >>> ln = ember.layers.LayerNormalization()
+        >>> float(ln(ember.tensor([[1.0, 2.0, 3.0]])).sum().numpy())
+        0.0
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, **kwargs):

@@ -53,6 +53,11 @@ class MaxPooling1D(_Pooling):
         strides: Defaults to ``None`` (= ``pool_size``).
         padding: ``'valid'`` or ``'same'``. Defaults to ``'valid'``.
         data_format: Defaults to ``None`` (channels last).
+
+    Example:
+        >>> import ember
+        >>> ember.layers.MaxPooling1D()(ember.tensor([[[1.0], [3.0], [2.0], [0.0]]])).numpy().ravel().tolist()
+        [3.0, 2.0]
     """
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):

@@ -57,6 +57,13 @@ class Normalization(Layer):
 
     Raises:
         ValueError: if only one of ``mean``/``variance`` is given.
+
+    Example:
+        >>> import numpy as np, ember
+        >>> norm = ember.layers.Normalization()
+        >>> norm.adapt(np.array([[1.0], [3.0]]))
+        >>> norm(np.array([[3.0]])).numpy().tolist()
+        [[1.0]]
     """
 
     supports_masking = True

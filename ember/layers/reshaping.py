@@ -19,6 +19,11 @@ class Flatten(Layer):
         data_format: ``'channels_last'`` or ``'channels_first'``; with channels first the channel
             axis is moved last before flattening, so the order matches a channels-last model.
             Defaults to ``None`` (channels last).
+
+    Example:
+        >>> import ember
+        >>> ember.layers.Flatten()(ember.ops.ones((2, 3, 4))).shape
+        (2, 12)
     """
 
     def __init__(self, data_format=None, **kwargs):
