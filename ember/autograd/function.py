@@ -20,6 +20,12 @@ class Function:
     ``backward(self, grad) -> array | tuple[array | None, ...]``.
     ``self.needs_grad`` (a tuple of bools, one per input) tells ``backward``
     which input gradients are wanted, so it can skip the others.
+
+    Optionally, ``backward_graph(self, g: Tensor) -> Tensor | tuple`` gives the same
+    gradients written with recorded Tensor ops (inputs are ``self.parents``); the
+    engine uses it for ``backward(create_graph=True)`` (double backward). Ops without
+    it raise ``NotImplementedError`` naming the op there. ``apply`` never looks at it,
+    so the first-order path pays nothing for it.
     """
 
     __slots__ = ("parents", "needs_grad", "__dict__")

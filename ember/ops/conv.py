@@ -4,13 +4,12 @@ Inputs are ``(batch, *spatial, channels)``; kernels ``(*kernel_size, in_channels
 out_channels)`` (transpose: ``(*kernel_size, out_channels, in_channels)``), as Keras 3.
 One code path serves 1-D, 2-D and 3-D.
 
-Algorithm (im2col + one GEMM): the padded input is cut into ``prod(kernel_size)``
-strided slices (one per kernel tap, basic slicing only, so NumPy and CuPy share it),
-stacked into a ``(positions, taps * channels)`` matrix and multiplied by the kernel
-reshaped to ``(taps * channels, out_channels)``. The backward is two GEMMs and
-"col2im": the column gradient added back tap by tap (a loop over kernel taps,
-never over pixels). Hand-written backward: one node instead of a chain of
-slicing nodes, for speed (see benchmarks/bench_conv.py).
+Algorithm (im2col + one GEMM): every window of the padded input is copied out of a
+strided view (``as_strided``, NumPy and CuPy alike) into a ``(positions, taps * channels)``
+matrix and multiplied by the kernel reshaped to ``(taps * channels, out_channels)``.
+The backward is two GEMMs and "col2im": the column gradient added back tap by tap
+(a loop over the kernel's taps, never over pixels). Hand-written backward: one node
+instead of a chain of slicing nodes, for speed (see benchmarks/bench_conv.py).
 """
 
 from __future__ import annotations

@@ -123,3 +123,31 @@ def test_scalar_operands_take_the_tensor_dtype():
     x = ember.tensor(np.ones(2, np.float64))
     assert (x * 2.5).dtype == np.float64 and (1.0 - x).dtype == np.float64
     assert (ember.tensor(np.ones(2, np.float16)) + 1.0).dtype == np.float16
+
+
+def test_broadcast_gradients_have_input_shapes_and_are_linear_in_upstream():
+    """H1: for random broadcastable shapes, grad.shape == input shape, and backward is linear in the upstream grad."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    dims = st.lists(st.integers(1, 3), min_size=0, max_size=3)
+
+    @settings(derandomize=True, database=None, max_examples=50, deadline=None)
+    @given(dims, st.lists(st.booleans(), min_size=3, max_size=3), st.integers(0, 3))
+    def prop(shape, ones, drop):
+        b_shape = tuple(1 if o else n for n, o in zip(shape, ones, strict=False))[drop:]
+        rng = np.random.default_rng(len(shape))
+        a = ember.tensor(rng.standard_normal(shape), requires_grad=True)
+        b = ember.tensor(rng.standard_normal(b_shape), requires_grad=True)
+        out_shape = np.broadcast_shapes(tuple(shape), b_shape)
+        u, v = rng.standard_normal(out_shape), rng.standard_normal(out_shape)
+        grads = []
+        for up in (u, v, 2.0 * u + 3.0 * v):
+            a.grad = b.grad = None
+            ops.multiply(ops.sin(a), b).backward(ember.tensor(up))
+            assert a.grad.shape == a.shape and b.grad.shape == b.shape
+            grads.append((a.grad.numpy(), b.grad.numpy()))
+        for k in range(2):
+            np.testing.assert_allclose(grads[2][k], 2.0 * grads[0][k] + 3.0 * grads[1][k], rtol=1e-12, atol=1e-12)
+
+    prop()
