@@ -62,9 +62,12 @@ class LeakyReLU(_Elementwise):
 
     Args:
         negative_slope: Defaults to ``0.3`` (Keras's LeakyReLU layer; the function's default is 0.2).
+            ``alpha=`` (Keras 2) is accepted as its alias.
     """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs):
+        if "alpha" in kwargs:  # Keras 2 spelling, still accepted by Keras 3
+            negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
         if negative_slope is None or negative_slope < 0:
             raise ValueError(f"LeakyReLU: `negative_slope` must be >= 0. Received: {negative_slope}")

@@ -207,3 +207,9 @@ def test_batch_normalization_ignores_masked_timesteps():
     kept = x[mask]
     np.testing.assert_allclose(bn.moving_mean.numpy(), kept.mean(0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bn.moving_variance.numpy(), kept.var(0), rtol=1e-4, atol=1e-6)
+
+
+def test_keras2_spellings():
+    assert L.LeakyReLU(alpha=0.1).negative_slope == pytest.approx(0.1)
+    assert L.Embedding(5, 2, input_length=3).get_config()["input_dim"] == 5
+    assert L.Conv2D(2, 3, input_shape=(6, 6, 1))._input_shape_arg == (None, 6, 6, 1)
