@@ -30,8 +30,6 @@ def _validate_now(epoch: int, validation_freq) -> bool:
 
 def _single(value):
     """The one entry of a one-output list/dict (``loss={'dense': 'mse'}`` on a single-output model)."""
-    if isinstance(value, dict) and len(value) == 1 and not isinstance(next(iter(value.values())), (list, tuple)):
-        return next(iter(value.values()))
     if isinstance(value, dict) and len(value) == 1:
         return next(iter(value.values()))
     if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], str):

@@ -1,0 +1,32 @@
+"""model.summary(): Keras 3's table and its trainable / non-trainable totals."""
+
+import ember
+from ember import layers
+
+
+def _lines(model):
+    out = []
+    model.summary(print_fn=out.append)
+    return out
+
+
+def test_sequential_summary_with_non_trainable_weights():
+    model = ember.Sequential([layers.Dense(4, input_dim=3), layers.BatchNormalization(), layers.Dense(2)])
+    lines = _lines(model)
+    assert lines[0] == 'Model: "' + model.name + '"'
+    assert lines[1].startswith("┏") and lines[2].startswith("┃ Layer (type)") and "Param #" in lines[2]
+    body = "\n".join(lines)
+    assert "(None, 4)" in body and "(None, 2)" in body
+    # Dense 3*4+4 = 16, BatchNormalization 4*4 = 16 (gamma, beta trainable; moving mean/var not), Dense 4*2+2 = 10
+    assert lines[-3] == " Total params: 42 (168.00 B)"
+    assert lines[-2] == " Trainable params: 34 (136.00 B)"
+    assert lines[-1] == " Non-trainable params: 8 (32.00 B)"
+
+
+def test_frozen_layer_moves_params_to_non_trainable():
+    first = layers.Dense(4, input_dim=3)
+    model = ember.Sequential([first, layers.Dense(2)])
+    first.trainable = False
+    lines = _lines(model)
+    assert lines[-2] == " Trainable params: 10 (40.00 B)"
+    assert lines[-1] == " Non-trainable params: 16 (64.00 B)"
