@@ -1,135 +1,196 @@
-"""Loss classes: a function plus a reduction over the batch (Keras 3 ``keras.losses.Loss``)."""
+"""Loss classes (Keras 3 names, arguments and defaults): a per-sample function plus a reduction.
+
+``loss = MeanSquaredError(); loss(y_true, y_pred, sample_weight=None)`` returns a
+scalar Tensor (or per-sample values with ``reduction='none'``). Every class
+takes ``reduction``, ``name`` and ``dtype`` (see :class:`~ember.losses.Loss`);
+the formulas are on the functions in :mod:`~ember.losses.regression` and
+:mod:`~ember.losses.probabilistic`. Source: keras/src/losses/losses.py.
+"""
 
 from __future__ import annotations
 
 from ember import ops
-from ember.autograd import Tensor
-from ember.losses import functions as F
+from ember.losses import probabilistic as P
+from ember.losses import regression as R
+from ember.losses.loss import Loss, reduce_values
 from ember.ops._convert import as_tensor
 
-_REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "none", None)
-
-
-class Loss:
-    """Base class: ``loss(y_true, y_pred, sample_weight=None)`` → reduced scalar Tensor.
-
-    Args:
-        name: defaults to the snake-case loss name.
-        reduction: ``'sum_over_batch_size'`` (mean, Keras's default), ``'sum'``,
-            ``'mean'`` or ``'none'``.
-
-    Raises:
-        ValueError: for an unknown reduction.
-    """
-
-    fn = None
-
-    def __init__(self, name=None, reduction="sum_over_batch_size", **fn_kwargs):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}. Received: {reduction!r}")
-        self.name = name or getattr(type(self).fn, "__name__", type(self).__name__.lower())
-        self.reduction = reduction
-        self.fn_kwargs = fn_kwargs
-
-    def call(self, y_true, y_pred) -> Tensor:
-        """Per-sample losses."""
-        return type(self).fn(y_true, y_pred, **self.fn_kwargs)
-
-    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
-        y_pred = as_tensor(y_pred)
-        if not isinstance(self, SparseCategoricalCrossentropy):
-            y_true = match_target(y_true, y_pred)
-        values = self.call(y_true, y_pred)
-        return reduce_values(values, sample_weight, self.reduction)
-
-    def get_config(self) -> dict:
-        """Constructor arguments."""
-        return {"name": self.name, "reduction": self.reduction, **self.fn_kwargs}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild from :meth:`get_config`'s output."""
-        return cls(**config)
-
-
-def match_target(y_true, y_pred: Tensor) -> Tensor:
-    """Targets as a Tensor of ``y_pred``'s float dtype, with a missing unit last axis added.
-
-    Keras's ``squeeze_or_expand_to_same_rank``: labels ``(batch,)`` against
-    predictions ``(batch, 1)`` become ``(batch, 1)`` rather than broadcasting to ``(batch, batch)``.
-    """
-    t = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
-    if t.dtype != y_pred.dtype and y_pred.dtype.kind == "f":
-        t = t.astype(y_pred.dtype)
-    if t.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
-        t = ops.reshape(t, t.shape + (1,))
-    elif t.ndim == y_pred.ndim + 1 and t.shape[-1] == 1:
-        t = ops.reshape(t, t.shape[:-1])
-    return t
-
-
-def reduce_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size") -> Tensor:
-    """Weight per-sample ``values`` and reduce them as Keras does.
-
-    ``sum_over_batch_size`` divides the weighted sum by the number of elements
-    (not by the sum of weights), as Keras 3 does.
-    """
-    if sample_weight is not None:
-        w = as_tensor(sample_weight, values)
-        while w.ndim > values.ndim and w.shape[-1] == 1:
-            w = ops.reshape(w, w.shape[:-1])
-        values = values * w
-    if reduction in ("none", None):
-        return values
-    if reduction == "sum":
-        return ops.sum(values)
-    return ops.mean(values) if values.size else ops.sum(values)
+_SOBS = "sum_over_batch_size"
 
 
 class MeanSquaredError(Loss):
     """Mean of squared errors, ``mean((y_true - y_pred)**2)`` (string ``'mse'``)."""
 
-    fn = staticmethod(F.mean_squared_error)
+    fn = staticmethod(R.mean_squared_error)
 
-    def __init__(self, name="mean_squared_error", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
+    def __init__(self, reduction=_SOBS, name="mean_squared_error", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
 
 
 class MeanAbsoluteError(Loss):
     """Mean of absolute errors, ``mean(|y_true - y_pred|)`` (string ``'mae'``)."""
 
-    fn = staticmethod(F.mean_absolute_error)
+    fn = staticmethod(R.mean_absolute_error)
 
-    def __init__(self, name="mean_absolute_error", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
+    def __init__(self, reduction=_SOBS, name="mean_absolute_error", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """``100 * mean(|(y_true - y_pred) / y_true|)`` (string ``'mape'``); see :func:`mean_absolute_percentage_error`."""
+
+    fn = staticmethod(R.mean_absolute_percentage_error)
+
+    def __init__(self, reduction=_SOBS, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """``mean((log(1 + y_pred) - log(1 + y_true))**2)`` (string ``'msle'``)."""
+
+    fn = staticmethod(R.mean_squared_logarithmic_error)
+
+    def __init__(self, reduction=_SOBS, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class Huber(Loss):
+    """Quadratic for errors up to ``delta``, linear beyond; see :func:`huber`. ``delta`` defaults to ``1.0``."""
+
+    fn = staticmethod(R.huber)
+
+    def __init__(self, delta=1.0, reduction=_SOBS, name="huber_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype, delta=delta)
+
+
+class LogCosh(Loss):
+    """``mean(log(cosh(y_pred - y_true)))``; see :func:`log_cosh`."""
+
+    fn = staticmethod(R.log_cosh)
+
+    def __init__(self, reduction=_SOBS, name="log_cosh", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class CosineSimilarity(Loss):
+    """Negative cosine similarity along ``axis`` (defaults to ``-1``); see :func:`cosine_similarity`."""
+
+    fn = staticmethod(R.cosine_similarity)
+
+    def __init__(self, axis=-1, reduction=_SOBS, name="cosine_similarity", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype, axis=axis)
+
+
+class Hinge(Loss):
+    """``mean(max(1 - y_true * y_pred, 0))`` with labels in {-1, 1} (or {0, 1}); see :func:`hinge`."""
+
+    fn = staticmethod(R.hinge)
+
+    def __init__(self, reduction=_SOBS, name="hinge", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class SquaredHinge(Loss):
+    """``mean(max(1 - y_true * y_pred, 0)**2)``; see :func:`squared_hinge`."""
+
+    fn = staticmethod(R.squared_hinge)
+
+    def __init__(self, reduction=_SOBS, name="squared_hinge", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class CategoricalHinge(Loss):
+    """Multiclass hinge with one-hot targets; see :func:`categorical_hinge`."""
+
+    fn = staticmethod(R.categorical_hinge)
+
+    def __init__(self, reduction=_SOBS, name="categorical_hinge", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class Poisson(Loss):
+    """``mean(y_pred - y_true * log(y_pred))``; see :func:`poisson`."""
+
+    fn = staticmethod(R.poisson)
+
+    def __init__(self, reduction=_SOBS, name="poisson", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+
+class KLDivergence(Loss):
+    """``sum(y_true * log(y_true / y_pred))`` (string ``'kld'``); see :func:`kl_divergence`."""
+
+    fn = staticmethod(R.kl_divergence)
+
+    def __init__(self, reduction=_SOBS, name="kl_divergence", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
 
 
 class BinaryCrossentropy(Loss):
     """Binary cross-entropy; see :func:`~ember.losses.binary_crossentropy` for the formula and arguments."""
 
-    fn = staticmethod(F.binary_crossentropy)
+    fn = staticmethod(P.binary_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_crossentropy"):  # fmt: skip
-        super().__init__(name=name, reduction=reduction, from_logits=from_logits,
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=_SOBS,
+                 name="binary_crossentropy", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)  # fmt: skip
+
+
+class BinaryFocalCrossentropy(Loss):
+    """Focal binary cross-entropy; see :func:`~ember.losses.binary_focal_crossentropy`."""
+
+    fn = staticmethod(P.binary_focal_crossentropy)
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction=_SOBS, name="binary_focal_crossentropy", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype, apply_class_balancing=apply_class_balancing,
+                         alpha=alpha, gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
+                         axis=axis)  # fmt: skip
 
 
 class CategoricalCrossentropy(Loss):
     """Categorical cross-entropy with one-hot targets; see :func:`~ember.losses.categorical_crossentropy`."""
 
-    fn = staticmethod(F.categorical_crossentropy)
+    fn = staticmethod(P.categorical_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="categorical_crossentropy"):  # fmt: skip
-        super().__init__(name=name, reduction=reduction, from_logits=from_logits,
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=_SOBS,
+                 name="categorical_crossentropy", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)  # fmt: skip
 
 
+class CategoricalFocalCrossentropy(Loss):
+    """Focal categorical cross-entropy; see :func:`~ember.losses.categorical_focal_crossentropy`."""
+
+    fn = staticmethod(P.categorical_focal_crossentropy)
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1, reduction=_SOBS,
+                 name="categorical_focal_crossentropy", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)  # fmt: skip
+
+
 class SparseCategoricalCrossentropy(Loss):
-    """Cross-entropy with integer targets; see :func:`~ember.losses.sparse_categorical_crossentropy`."""
+    """Cross-entropy with integer targets; see :func:`~ember.losses.sparse_categorical_crossentropy`.
 
-    fn = staticmethod(F.sparse_categorical_crossentropy)
+    With ``ignore_class``, ignored entries get loss 0 and the mean reductions
+    average over the other entries only (as Keras's loss mask does).
+    """
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
-        super().__init__(name=name, reduction=reduction, from_logits=from_logits)
+    fn = staticmethod(P.sparse_categorical_crossentropy)
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction=_SOBS, name="sparse_categorical_crossentropy",
+                 dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
+                         ignore_class=ignore_class)  # fmt: skip
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        ignore = self.fn_kwargs["ignore_class"]
+        if ignore is None or self.reduction not in (_SOBS, "mean"):
+            return super().__call__(y_true, y_pred, sample_weight)
+        values = self.call(y_true, as_tensor(y_pred))
+        labels = as_tensor(y_true)
+        valid = ops.cast(ops.not_equal(ops.reshape(labels, values.shape), ignore), values.dtype)
+        total = reduce_values(values, sample_weight, "sum")
+        return total / ops.maximum(ops.sum(valid), 1.0)

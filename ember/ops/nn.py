@@ -68,18 +68,32 @@ __all__ = [
 ]
 
 
+def _shifted_logsumexp_parts(xp, logits, axis):
+    """``(z - max z, sum of exp(z - max z) over all but the max entry, full sum)`` along ``axis``.
+
+    NOTE: ``logsumexp(z) - max z = log1p(rest)``; taking ``log`` of the full sum
+    ``1 + rest`` would round ``rest`` away when one logit dominates (float32
+    cross-entropies of 0 instead of 1e-12, RELIABILITY B1).
+    """
+    top = logits.argmax(axis=axis)
+    top = xp.expand_dims(top, axis)
+    shifted = logits - xp.take_along_axis(logits, top, axis=axis)
+    e = xp.exp(shifted)
+    xp.put_along_axis(e, top, 0, axis=axis)
+    rest = e.sum(axis=axis, keepdims=True)
+    return shifted, rest, rest + 1
+
+
 class SparseSoftmaxCrossEntropy(Function):
     # Fused for stability and speed (one node instead of log_softmax + gather + neg).
     def forward(self, logits, labels):
         xp = backend.namespace(logits)
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        e = xp.exp(shifted)
-        s = e.sum(axis=-1, keepdims=True)
+        shifted, rest, s = _shifted_logsumexp_parts(xp, logits, -1)
         lab = labels.reshape(-1)
         flat = shifted.reshape(-1, shifted.shape[-1])
         picked = flat[xp.arange(lab.shape[0]), lab].reshape(labels.shape)
-        self.probs, self.labels = e / s, lab
-        return xp.log(s[..., 0]) - picked
+        self.probs, self.labels = xp.exp(shifted) / s, lab
+        return xp.log1p(rest[..., 0]) - picked
 
     def backward(self, g):
         xp = backend.namespace(g)
@@ -93,8 +107,8 @@ class SoftmaxCrossEntropy(Function):
     # Fused for stability: -sum(y * log_softmax(z)) with backward softmax(z) * sum(y) - y.
     def forward(self, logits, target, axis=-1):
         xp = backend.namespace(logits)
-        shifted = logits - logits.max(axis=axis, keepdims=True)
-        logp = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted, rest, _ = _shifted_logsumexp_parts(xp, logits, axis)
+        logp = shifted - xp.log1p(rest)
         self.logp, self.target, self.axis = logp, target, axis
         return -(target * logp).sum(axis=axis)
 
