@@ -73,7 +73,7 @@ def read_file(filepath: str, what: str) -> bytes:
 
 
 def load_weights(model, filepath: str) -> None:
-    """Load weights saved by :func:`save_weights` into ``model`` (which must be built).
+    """Load weights saved by :func:`save_weights` (or held in a ``.keras`` file) into ``model`` (built).
 
     Raises:
         FileNotFoundError: if the file is missing.
@@ -82,6 +82,12 @@ def load_weights(model, filepath: str) -> None:
             (expected and received shapes listed). The model is unchanged then.
     """
     filepath = os.fspath(filepath)
+    if filepath.endswith(".keras"):  # the weights inside a whole-model archive, as Keras 3 allows
+        from ember.saving.model_file import read_archive
+
+        raw = read_archive(filepath)["model.weights.safetensors"]
+        assign_weights(model, tensor_file.decode(raw, filepath, "load_weights")[0], filepath)
+        return
     tensors, meta = tensor_file.decode(read_file(filepath, "load_weights"), filepath, "load_weights")
     if meta.get("format") != FORMAT:
         raise ValueError(f"load_weights: {filepath} is not an ember weight file (format={meta.get('format')!r})")

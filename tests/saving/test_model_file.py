@@ -56,7 +56,11 @@ def test_round_trip_predicts_bit_identically_and_resumes_training(tmp_path):
 
 def test_archive_layout_and_metadata(tmp_path):
     path = str(tmp_path / "model.keras")
-    _trained().save(path)
+    model = _trained()
+    model.save(path)
+    fresh = _trained(seed=5)
+    fresh.load_weights(path)  # the weights of a whole-model archive
+    _same_weights(fresh, model)
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["config.json", "metadata.json", "model.weights.safetensors"]
         meta = json.loads(zf.read("metadata.json"))
