@@ -51,13 +51,25 @@ class Tanh(Function):
         return g * (1 - t * t)
 
 
+class ReLU(Function):
+    # NOTE: the derivative at 0 is taken as 0, as in PyTorch and Keras.
+    def forward(self, a):
+        self.mask = a > 0
+        return backend.namespace(a).maximum(a, a.dtype.type(0))  # maximum, not a * mask: NaN stays NaN
+
+    def backward(self, g):
+        return g * self.mask
+
+    def backward_graph(self, g):
+        return g * Tensor._wrap(self.mask.astype(g.dtype))
+
+
 class HardClip(Function):
     # clip(x, lo, hi) with derivative 1 strictly inside and 0 at and beyond the bounds
-    # (PyTorch's hardtanh/relu6 convention); relu is HardClip(0, inf).
+    # (PyTorch's hardtanh/relu6 convention).
     def forward(self, a, lo, hi):
-        xp = backend.namespace(a)
         self.mask = (a > lo) & (a < hi)
-        return xp.clip(a, lo, hi) if hi != math.inf else xp.maximum(a, a.dtype.type(lo))
+        return backend.namespace(a).clip(a, lo, hi)
 
     def backward(self, g):
         return g * self.mask
@@ -170,7 +182,7 @@ def relu(x) -> Tensor:
         >>> ember.ops.relu(ember.tensor([-1.0, 0.0, 2.0])).tolist()
         [0.0, 0.0, 2.0]
     """
-    return HardClip.apply(as_tensor(x), lo=0, hi=math.inf)
+    return ReLU.apply(as_tensor(x))
 
 
 def relu6(x) -> Tensor:

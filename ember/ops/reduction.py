@@ -63,15 +63,18 @@ class Max(Function):
     def forward(self, a, axis=None, keepdims=False, op="max"):
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         out = a.max(axis=axis, keepdims=True) if op == "max" else a.min(axis=axis, keepdims=True)
-        mask = a == out
-        self.weights = (mask / mask.sum(axis=axis, keepdims=True)).astype(a.dtype)
+        self.a, self.out = a, out
         return out if keepdims else _squeeze(out, axis)
 
+    def _weights(self):
+        mask = self.a == self.out
+        return (mask / mask.sum(axis=self.axis, keepdims=True)).astype(self.a.dtype)
+
     def backward(self, g):
-        return _expand(g, self.shape, self.axis, self.keepdims) * self.weights
+        return _expand(g, self.shape, self.axis, self.keepdims) * self._weights()
 
     def backward_graph(self, g):
-        return _expand_t(g, self.shape, self.axis, self.keepdims) * Tensor._wrap(self.weights)
+        return _expand_t(g, self.shape, self.axis, self.keepdims) * Tensor._wrap(self._weights())
 
 
 class Prod(Function):
