@@ -31,6 +31,7 @@ __all__ = [
     "to_numpy",
     "to_device",
     "errstate",
+    "scatter_add",
     "contiguous",
     "namespace",
     "special",
@@ -127,6 +128,19 @@ def contiguous(array):
     an op on a view equals the op on a copy bit for bit. Unlike ``ascontiguousarray`` it keeps 0-d arrays 0-d.
     """
     return array if array.flags.c_contiguous else namespace(array).ascontiguousarray(array)
+
+
+def scatter_add(out, index, values) -> None:
+    """``out[index] += values`` in place with repeated indices accumulating (``numpy.add.at``).
+
+    CuPy spells it ``cupyx.scatter_add``.
+    """
+    if type(out).__module__.startswith("cupy"):  # pragma: no cover - needs a GPU
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+    else:
+        np.add.at(out, index, values)
 
 
 def errstate(module: ModuleType, **kwargs):

@@ -24,7 +24,7 @@ def _scatter_add(g, shape, index):
     if _is_basic(index):
         out[index] = g
     else:
-        xp.add.at(out, index, g)
+        backend.scatter_add(out, index, g)
     return out
 
 
