@@ -16,15 +16,8 @@ from ember.autograd import Function, Tensor
 from ember.backend import random as _random
 from ember.ops._convert import as_tensor
 from ember.ops.attention import dot_product_attention, scaled_dot_product_attention
-from ember.ops.conv import (
-    conv,
-    conv1d,
-    conv1d_transpose,
-    conv2d,
-    conv2d_transpose,
-    conv_transpose,
-    depthwise_conv,
-)
+from ember.ops.conv import conv, conv1d, conv2d, depthwise_conv
+from ember.ops.conv_transpose import conv1d_transpose, conv2d_transpose, conv_transpose
 from ember.ops.normalization import batch_normalization, layer_normalization, moments
 from ember.ops.pooling import (
     average_pool,
