@@ -1,32 +1,73 @@
-"""Metrics: Keras 3 classes and names; ``'accuracy'`` is resolved from the loss and shapes."""
+"""Metrics: Keras 3 classes and names; ``'accuracy'`` is resolved from the loss and shapes.
+
+Every metric is stateful: ``update_state(y_true, y_pred, sample_weight=None)``
+per batch, ``result()`` over everything since ``reset_state()``. Array work
+lives in :mod:`ember.ops.metric_kernels` and :mod:`ember.ops.confusion_kernels`.
+"""
 
 from __future__ import annotations
 
-from ember.metrics.metrics import (
+from ember.metrics.accuracy import (
+    Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,
-    Mean,
-    MeanAbsoluteError,
-    MeanMetricWrapper,
-    MeanSquaredError,
-    Metric,
     SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
 )
+from ember.metrics.confusion import (
+    AUC,
+    F1Score,
+    FalseNegatives,
+    FalsePositives,
+    FBetaScore,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from ember.metrics.metrics import Mean, MeanMetricWrapper, Metric, Sum
+from ember.metrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score, RootMeanSquaredError
 from ember.ops.metric_kernels import (
+    accuracy,
     binary_accuracy,
     categorical_accuracy,
+    confusion_matrix,
     sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
 )
 from ember.utils.registry import lookup
 
+_CLASSES = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+            SparseTopKCategoricalAccuracy, Precision, Recall, F1Score, FBetaScore, AUC, TruePositives,
+            FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError, RootMeanSquaredError,
+            MeanAbsoluteError, R2Score, Mean, Sum)  # fmt: skip
 _REGISTRY = {
+    **{c.__name__: c for c in _CLASSES},
     "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "precision": Precision,
+    "recall": Recall,
+    "auc": AUC,
+    "f1_score": F1Score,
+    "fbeta_score": FBetaScore,
+    "true_positives": TruePositives,
+    "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives,
+    "false_negatives": FalseNegatives,
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "rmse": RootMeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "r2_score": R2Score,
+    "mean": Mean,
+    "sum": Sum,
     "accuracy": None,
     "acc": None,
 }
@@ -50,8 +91,28 @@ def resolve_accuracy(y_true_shape, y_pred_shape, loss_name: str | None = None) -
     return CategoricalAccuracy
 
 
+def serialize(metric: Metric) -> dict:
+    """``{'module', 'class_name', 'config', 'registered_name'}`` (JSON-ready)."""
+    if not isinstance(metric, Metric) or type(metric) is MeanMetricWrapper:
+        raise TypeError(f"metrics.serialize: expected a Metric instance of a named class. Received: {metric!r}")
+    return {"module": "ember.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
+            "registered_name": None}  # fmt: skip
+
+
+def deserialize(config, custom_objects: dict | None = None) -> Metric:
+    """Rebuild a metric from :func:`serialize`'s dict.
+
+    Raises:
+        ValueError: for an unknown class name, listing the valid ones.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"metrics.deserialize: expected a dict with 'class_name'. Received: {config!r}")
+    table = {k: v for k, v in {**_REGISTRY, **(custom_objects or {})}.items() if v is not None}
+    return lookup("metric", config["class_name"], table, allow_callable=False).from_config(config.get("config") or {})
+
+
 def get(identifier, y_true_shape=None, y_pred_shape=None, loss_name=None) -> Metric:
-    """Resolve a metric name (``'accuracy'``, ``'mse'``, ...), a Metric, or a function.
+    """Resolve a metric name (``'accuracy'``, ``'auc'``, ``'mse'``, ...), a dict, a Metric, or a function.
 
     ``'accuracy'``/``'acc'`` need the target and prediction shapes (and the loss
     name) to choose their kind; the metric keeps the name it was asked by.
@@ -61,6 +122,8 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss_name=None) -> Met
     """
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         cls = lookup("metric", identifier, _REGISTRY)
         if cls is None:
@@ -72,17 +135,8 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss_name=None) -> Met
 
 
 __all__ = [
-    "Metric",
-    "Mean",
-    "MeanMetricWrapper",
-    "BinaryAccuracy",
-    "CategoricalAccuracy",
-    "SparseCategoricalAccuracy",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "binary_accuracy",
-    "categorical_accuracy",
-    "sparse_categorical_accuracy",
-    "resolve_accuracy",
-    "get",
-]
+    "Metric", "Mean", "Sum", "MeanMetricWrapper", *(c.__name__ for c in _CLASSES[:-2]),
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "confusion_matrix",
+    "resolve_accuracy", "get", "serialize", "deserialize",
+]  # fmt: skip

@@ -1,13 +1,27 @@
-"""Stateful metrics (Keras 3): ``update_state`` per batch, ``result`` over everything seen, ``reset_state``."""
+"""Stateful metrics (Keras 3): ``update_state`` per batch, ``result`` over everything seen, ``reset_state``.
+
+This module holds the base class and the mean/sum reducers the other metric
+families build on; array work happens in :mod:`ember.ops.metric_kernels`.
+"""
 
 from __future__ import annotations
+
+import re
 
 from ember.autograd import Tensor
 from ember.ops import metric_kernels as K
 
 
+def snake_case(name: str) -> str:
+    """``'TopKCategoricalAccuracy'`` → ``'top_k_categorical_accuracy'`` (Keras's default metric names)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 class Metric:
     """Base class of stateful metrics.
+
+    ``metric(y_true, y_pred)`` updates the state and returns the result, as in Keras.
 
     Args:
         name: the log key (``'accuracy'``). Defaults to the snake-case class name.
@@ -15,7 +29,7 @@ class Metric:
     """
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or type(self).__name__.lower()
+        self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype or "float32"
         self.reset_state()
 
@@ -27,9 +41,13 @@ class Metric:
         """Accumulate a batch."""
         raise NotImplementedError
 
-    def result(self) -> float:  # pragma: no cover - abstract
-        """The metric over all batches since the last reset, as a Python float."""
+    def result(self):  # pragma: no cover - abstract
+        """The metric over all batches since the last reset: a Python float (or an array per class/threshold)."""
         raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
 
     def get_config(self) -> dict:
         """Constructor arguments."""
@@ -40,9 +58,21 @@ class Metric:
         """Rebuild from :meth:`get_config`'s output."""
         return cls(**config)
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
 
 class Mean(Metric):
-    """Weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+    """Weighted mean of the values given to ``update_state(values, sample_weight=None)``.
+
+    ``result = sum(values * w) / sum(w)`` over every value seen (``w`` broadcast over trailing axes).
+
+    Example:
+        >>> m = Mean()
+        >>> m.update_state([1.0, 3.0, 5.0, 7.0])
+        >>> m.result()
+        4.0
+    """
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -61,12 +91,36 @@ class Mean(Metric):
         return self.total / self.count if self.count else 0.0
 
 
+class Sum(Metric):
+    """Weighted sum of the values given to ``update_state(values, sample_weight=None)``.
+
+    Example:
+        >>> m = Sum()
+        >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 0.5])
+        >>> m.result()
+        2.5
+    """
+
+    def reset_state(self):
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        if isinstance(values, (int, float)):
+            self.total += float(values) * (1.0 if sample_weight is None else float(sample_weight))
+            return
+        self.total += K.weighted_sum(values, sample_weight)
+
+    def result(self) -> float:
+        return self.total
+
+
 class MeanMetricWrapper(Mean):
-    """Mean over samples of ``fn(y_true, y_pred, **kwargs)`` (per-sample scores).
+    """Weighted mean over samples of ``fn(y_true, y_pred, **kwargs)`` (per-sample scores).
 
     Args:
         fn: per-sample metric function.
-        name: log key.
+        name: log key. Defaults to ``fn.__name__``.
+        dtype: Defaults to ``'float32'``.
         **kwargs: passed to ``fn``.
     """
 
@@ -80,37 +134,8 @@ class MeanMetricWrapper(Mean):
     def get_config(self):
         return {**super().get_config(), **self._fn_kwargs}
 
-
-class BinaryAccuracy(MeanMetricWrapper):
-    """Share of predictions on the right side of ``threshold`` (defaults to ``0.5``)."""
-
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        super().__init__(K.binary_accuracy, name=name, dtype=dtype, threshold=threshold)
-
-
-class CategoricalAccuracy(MeanMetricWrapper):
-    """Share of samples whose predicted argmax equals the one-hot target's argmax."""
-
-    def __init__(self, name="categorical_accuracy", dtype=None):
-        super().__init__(K.categorical_accuracy, name=name, dtype=dtype)
-
-
-class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """Share of samples whose predicted argmax equals the integer target."""
-
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
-        super().__init__(K.sparse_categorical_accuracy, name=name, dtype=dtype)
-
-
-class MeanSquaredError(MeanMetricWrapper):
-    """Mean of ``(y_true - y_pred)**2``."""
-
-    def __init__(self, name="mean_squared_error", dtype=None):
-        super().__init__(K.squared_error, name=name, dtype=dtype)
-
-
-class MeanAbsoluteError(MeanMetricWrapper):
-    """Mean of ``|y_true - y_pred|``."""
-
-    def __init__(self, name="mean_absolute_error", dtype=None):
-        super().__init__(K.absolute_error, name=name, dtype=dtype)
+    @classmethod
+    def from_config(cls, config: dict):
+        if cls is MeanMetricWrapper:
+            raise ValueError("MeanMetricWrapper.from_config: a wrapped function cannot be rebuilt from a config")
+        return cls(**config)
