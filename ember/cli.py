@@ -15,7 +15,7 @@ import sys
 import time
 
 DATASETS = ("digits", "iris", "breast_cancer", "mnist1d", "xor")
-MODELS = ("mlp", "perceptron")
+MODELS = ("mlp", "perceptron", "cnn")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,7 +94,8 @@ def cmd_train(args) -> int:
           f"({len(recipe.x_train)} train / {len(recipe.x_test)} test samples, {epochs} epochs)")  # fmt: skip
     start = time.perf_counter()
     recipe.model.fit(recipe.x_train, recipe.y_train, batch_size=args.batch_size, epochs=epochs,
-                     validation_split=recipe.validation_split, verbose=args.verbose)  # fmt: skip
+                     validation_split=recipe.validation_split, validation_data=recipe.validation_data,
+                     verbose=args.verbose)  # fmt: skip
     elapsed = time.perf_counter() - start
     loss, acc = recipe.model.evaluate(recipe.x_test, recipe.y_test, verbose=0)
     os.makedirs(args.output, exist_ok=True)
