@@ -131,12 +131,33 @@ class Functional(Model):
         shapes = [(batch,) + tuple(t.shape[1:]) for t in self.outputs]
         return shapes[0] if self._single_output else shapes
 
+    def _sequential_like(self) -> bool:
+        """A plain chain: one input, one output, each layer called once on the previous layer's output."""
+        if len(self.inputs) != 1 or len(self.outputs) != 1 or len(self._nodes) != len(self.layers) - 1:
+            return False
+        previous = self.inputs[0]
+        for node in self._nodes:
+            parents = node.parents()
+            if len(parents) != 1 or parents[0] is not previous or len(node.outputs) != 1:
+                return False
+            previous = node.outputs[0][0]
+        return True
+
     def _summary_rows(self):
-        rows = []
+        rows, links = [], {}
+        if not self._sequential_like():
+            index = {id(t): f"{t.name}[0][0]" for t in self.inputs}
+            counts: dict[int, int] = {}
+            for node in self._nodes:
+                k = counts[id(node.layer)] = counts.get(id(node.layer), -1) + 1
+                for t, i in node.outputs:
+                    index[id(t)] = f"{node.layer.name}[{k}][{i or 0}]"
+            for node in self._nodes:
+                links.setdefault(id(node.layer), []).extend(index.get(id(t), "?") for t in node.parents())
         for layer in self.layers:
-            shape = getattr(layer, "shape", None) if not self._output_shapes.get(id(layer)) else None
-            rows.append((f"{layer.name} ({type(layer).__name__})", self._output_shapes.get(id(layer), shape),
-                         layer.count_params()))  # fmt: skip
+            shape = self._output_shapes.get(id(layer)) or getattr(layer, "shape", None)
+            row = (f"{layer.name} ({type(layer).__name__})", shape, layer.count_params())
+            rows.append(row + (links.get(id(layer), []),) if not self._sequential_like() else row)
         return rows
 
     # ------------------------------------------------------------------ config

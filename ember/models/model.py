@@ -80,11 +80,11 @@ class Model(Trainer, Layer):
         return [(f"{layer.name} ({type(layer).__name__})", getattr(layer, "_built_output_shape", None),
                  layer.count_params()) for layer in self.layers]  # fmt: skip
 
-    def summary(self, line_length: int = 75, print_fn=None) -> None:
+    def summary(self, line_length: int | None = None, print_fn=None) -> None:
         """Print the Keras-style table: layer (type), output shape, parameter count, then totals.
 
         Args:
-            line_length: table width. Defaults to ``75``.
+            line_length: table width. Defaults to ``75`` (``108`` for graphs shown with "Connected to").
             print_fn: called with each line. Defaults to ``print``.
         """
         print_fn = print_fn or print

@@ -20,29 +20,36 @@ def _bytes(n: int) -> str:
     return f"{size:.2f} GB"  # pragma: no cover
 
 
-def summary_lines(model, rows, line_length: int = 75) -> list[str]:
+def summary_lines(model, rows, line_length: int | None = None) -> list[str]:
     """The summary table as lines.
 
     Args:
         model: the model (its ``name`` and weights).
-        rows: ``[(layer name and type, output shape, params)]``.
-        line_length: total width. Defaults to ``75``.
+        rows: ``[(layer name and type, output shape, params)]``, or with a fourth
+            cell, a list of ``'layer[node][tensor]'`` inbound references, for graphs
+            that are not a plain chain (Keras's "Connected to" column).
+        line_length: total width. Defaults to ``75`` (``108`` with "Connected to").
     """
-    widths = [int(line_length * 0.44), int(line_length * 0.32)]
-    widths.append(line_length - sum(widths) - 4)
+    connected = bool(rows) and len(rows[0]) == 4
+    line_length = line_length or (108 if connected else 75)
+    shares = (0.3, 0.26, 0.18) if connected else (0.44, 0.32)
+    widths = [int(line_length * f) for f in shares]
+    widths.append(line_length - sum(widths) - len(widths) - 1)
+    align = ["<", "<", ">", "<"][: len(widths)]
 
     def row(cells, sep="│"):
-        parts = [f" {cells[0]:<{widths[0] - 2}} ", f" {cells[1]:<{widths[1] - 2}} ", f" {cells[2]:>{widths[2] - 2}} "]
+        parts = [f" {str(c):{a}{w - 2}} " for c, a, w in zip(cells, align, widths, strict=True)]
         return sep + sep.join(parts) + sep
 
     def rule(left, mid, right, fill):
         return left + mid.join(fill * w for w in widths) + right
 
-    lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━")]
-    lines.append(row(("Layer (type)", "Output Shape", "Param #"), "┃"))
-    lines.append(rule("┡", "╇", "┩", "━"))
-    for i, (name, shape, params) in enumerate(rows):
-        lines.append(row((name, _fmt_shape(shape), f"{params:,}")))
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[: len(widths)]
+    lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━"), row(header, "┃"), rule("┡", "╇", "┩", "━")]
+    for i, (name, shape, params, *links) in enumerate(rows):
+        inbound = (links[0] or ["-"]) if connected else []
+        lines.append(row((name, _fmt_shape(shape), f"{params:,}", *inbound[:1])))
+        lines += [row(("", "", "", link)) for link in inbound[1:]]
         if i < len(rows) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))

@@ -30,3 +30,23 @@ def test_frozen_layer_moves_params_to_non_trainable():
     lines = _lines(model)
     assert lines[-2] == " Trainable params: 10 (40.00 B)"
     assert lines[-1] == " Non-trainable params: 16 (64.00 B)"
+
+
+def test_functional_graph_summary_has_connected_to_column():
+    a, b = ember.Input(shape=(3,), name="a"), ember.Input(shape=(2,), name="b")
+    shared = layers.Dense(4, name="shared")
+    model = ember.Model([a, b], [layers.Add(name="join")([shared(a), layers.Dense(4, name="side")(b)]),
+                                 layers.Dense(1, name="head")(shared(a))])  # fmt: skip
+    lines = _lines(model)
+    assert "Connected to" in lines[2] and len(lines[1]) == 108
+    body = "\n".join(lines)
+    join = next(i for i, line in enumerate(lines) if "join (Add)" in line)
+    assert "shared[0][0]" in lines[join] and "side[0][0]" in lines[join + 1]
+    assert "shared[1][0]" in next(line for line in lines if "head (Dense)" in line)
+    assert "a (InputLayer)" in body and "Total params: 33" in body
+
+
+def test_chain_functional_summary_has_three_columns():
+    x = ember.Input(shape=(3,))
+    lines = _lines(ember.Model(x, layers.Dense(2)(layers.Dense(4)(x))))
+    assert "Connected to" not in lines[2] and len(lines[1]) == 75
