@@ -34,7 +34,7 @@ def summary_lines(model, rows, line_length: int | None = None) -> list[str]:
     line_length = line_length or (108 if connected else 75)
     shares = (0.3, 0.26, 0.18) if connected else (0.44, 0.32)
     widths = [int(line_length * f) for f in shares]
-    widths.append(line_length - sum(widths) - len(widths) - 1)
+    widths.append(line_length - sum(widths) - len(widths) - 2)  # n columns take n + 1 border characters
     align = ["<", "<", ">", "<"][: len(widths)]
 
     def row(cells, sep="│"):
