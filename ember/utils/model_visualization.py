@@ -64,7 +64,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         if show_dtype:
             label += f" | dtype: {layer.dtype or 'float32'}"
         if show_shapes:
-            shape = shapes.get(id(layer), getattr(layer, "_output_shape", getattr(layer, "shape", None)))
+            shape = shapes.get(id(layer), getattr(layer, "_built_output_shape", getattr(layer, "shape", None)))
             label += f" | output: {_shape_text(shape)}"
         if show_trainable:
             label += f" | trainable: {'T' if layer.trainable else 'F'}"
