@@ -56,3 +56,9 @@ def test_plot_model_dot_text_and_file(tmp_path):
     assert "left (Dense) | output: (None, 4)" in dot
     seq = ember.Sequential([layers.Dense(2, input_dim=3, name="d1"), layers.Dense(1, name="d2")])
     assert '"d1" -> "d2";' in plot_model(seq, to_file=None)
+
+
+def test_plot_model_sequential_shows_shapes():
+    seq = ember.Sequential([layers.Dense(2, input_dim=3, name="s1"), layers.Dense(1, name="s2")])
+    dot = plot_model(seq, to_file=None, show_shapes=True)
+    assert "s1 (Dense) | output: (None, 2)" in dot and "s2 (Dense) | output: (None, 1)" in dot
