@@ -8,7 +8,7 @@ LISTED = Path(__file__).with_name("initializers_api.txt").read_text().split()
 
 
 def test_public_api_matches_the_checked_in_list():
-    assert sorted(ember.initializers.__all__) == LISTED, "update tests/initializers/initializers_api.txt with ember/initializers/__init__.py"
+    assert sorted(ember.initializers.__all__) == LISTED, "update initializers_api.txt with __init__.py"
     for name in LISTED:
         obj = getattr(ember.initializers, name)
         assert getattr(obj, "__doc__", None), f"ember.initializers.{name} has no docstring"
