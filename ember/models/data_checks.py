@@ -75,7 +75,7 @@ def check_targets(model, x, y, fn: str) -> None:
     if y is None or all(spec.loss is None for spec in specs):
         return
     out = model.predict_step(batching.take(x, slice(0, 1)))  # builds the model; draws no noise
-    outs = out if isinstance(out, (list, tuple)) else [out]
+    outs = model._output_list(out)
     ys = y if isinstance(y, list) else [y]
     if len(outs) != len(specs):
         raise ValueError(

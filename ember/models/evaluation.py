@@ -18,6 +18,13 @@ def _verbose(verbose) -> int:
     return 1 if verbose == "auto" else int(verbose)
 
 
+def _arrays(out):
+    """The arrays of a model output: a Tensor, a list of them, or a dict of them."""
+    if isinstance(out, dict):
+        return {k: v.data for k, v in out.items()}
+    return [o.data for o in out] if isinstance(out, (list, tuple)) else out.data
+
+
 class Evaluator:
     """Mixin giving a model ``evaluate``, ``predict`` and the ``*_on_batch`` methods."""
 
@@ -86,10 +93,12 @@ class Evaluator:
                 break
             cb.on_predict_batch_begin(step)
             out = self.predict_step(xb)
-            outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
+            outputs.append(_arrays(out))
             cb.on_predict_batch_end(step, {"outputs": out})
             bar.update(step + 1, finalize=step + 1 == n_steps)
         cb.on_predict_end()
+        if isinstance(outputs[0], dict):
+            return {k: batching.concatenate([o[k] for o in outputs]) for k in outputs[0]}
         return batching.concatenate(outputs)
 
     # ------------------------------------------------------------------ single batches
@@ -113,8 +122,10 @@ class Evaluator:
         """The model's output for one batch, as NumPy (a list for multi-output models)."""
         if isinstance(x, dict) and hasattr(self, "_flatten_inputs"):
             x = self._flatten_inputs(x)
-        out = self.predict_step(batching.as_inputs(x, "predict_on_batch"))
-        return batching.concatenate([[o.data for o in out] if isinstance(out, (list, tuple)) else out.data])
+        out = _arrays(self.predict_step(batching.as_inputs(x, "predict_on_batch")))
+        if isinstance(out, dict):
+            return {k: batching.concatenate([v]) for k, v in out.items()}
+        return batching.concatenate([out])
 
     def _as_values(self, logs: dict):
         names = [n for n in self.metrics_names if n in logs] or list(logs)

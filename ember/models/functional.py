@@ -55,6 +55,7 @@ class Functional(Model):
         self._input_struct = inputs
         self.inputs = _as_list(inputs, "inputs", self.name)
         self._single_output = isinstance(outputs, KerasTensor)
+        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
         self.outputs = _as_list(outputs, "outputs", self.name)
         self._nodes = build_nodes(self.inputs, self.outputs, self.name)
         layers = [t.source_layer for t in self.inputs if getattr(t, "source_layer", None) is not None]
@@ -76,8 +77,8 @@ class Functional(Model):
 
     @property
     def output_names(self) -> list[str]:
-        """Names of the layers producing each output (Keras's log key prefixes)."""
-        return [t.name for t in self.outputs]
+        """Names of the outputs (Keras's log key prefixes): dict keys, else the producing layers' names."""
+        return list(self._output_keys) if self._output_keys else [t.name for t in self.outputs]
 
     def _flatten_inputs(self, inputs) -> list:
         if isinstance(inputs, dict):
@@ -118,6 +119,8 @@ class Functional(Model):
             for t, index in node.outputs:
                 values[id(t)] = out if index is None else out[index]
         outs = [values[id(t)] for t in self.outputs]
+        if self._output_keys:
+            return dict(zip(self._output_keys, outs, strict=True))
         return outs[0] if self._single_output else outs
 
     def build(self, input_shape=None) -> None:
@@ -129,7 +132,7 @@ class Functional(Model):
     def compute_output_shape(self, input_shape):
         batch = (input_shape[0] if isinstance(input_shape, list) else input_shape)[0]
         shapes = [(batch,) + tuple(t.shape[1:]) for t in self.outputs]
-        return shapes[0] if self._single_output else shapes
+        return shapes[0] if self._single_output else shapes  # NOTE: dict outputs report a list of shapes
 
     def _sequential_like(self) -> bool:
         """A plain chain: one input, one output, each layer called once on the previous layer's output."""

@@ -110,6 +110,7 @@ def functional_config(model) -> dict:
         "input_layers": [t.source_layer.name for t in model.inputs],
         "output_layers": [refs[id(t)] for t in model.outputs],
         "single_output": model._single_output,
+        "output_keys": model._output_keys,
     }
 
 
@@ -160,7 +161,10 @@ def functional_from_config(cls, config: dict, custom_objects=None, safe_mode: bo
         inputs = [tensors[("input", i)] for i in range(len(config["input_layers"]))]
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"Malformed functional model config: {type(exc).__name__}: {exc}") from exc
-    outputs = outputs[0] if config.get("single_output", len(outputs) == 1) else outputs
+    if config.get("output_keys"):
+        outputs = dict(zip(config["output_keys"], outputs, strict=True))
+    elif config.get("single_output", len(outputs) == 1):
+        outputs = outputs[0]
     inputs = inputs[0] if len(inputs) == 1 else inputs
     model = cls(inputs, outputs, name=config.get("name"))
     model.trainable = config.get("trainable", True)

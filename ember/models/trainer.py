@@ -99,7 +99,7 @@ class Trainer(Evaluator):
 
     def _build_metrics(self, y, y_pred) -> None:
         ys = y if self._multi_output else [y]
-        preds = y_pred if self._multi_output else [y_pred]
+        preds = self._output_list(y_pred) if self._multi_output else [y_pred]
         self._compiled_metrics = []
         for spec, yt, yp in zip(self._output_specs, ys, preds, strict=True):
             spec.build_metrics(tuple(yt.shape), tuple(yp.shape), spec.name if self._multi_output else "")
@@ -127,7 +127,7 @@ class Trainer(Evaluator):
         total = None
         if self._multi_output:
             self._output_losses = []
-            for spec, yt, yp in zip(self._output_specs, y, y_pred, strict=True):
+            for spec, yt, yp in zip(self._output_specs, y, self._output_list(y_pred), strict=True):
                 value = spec.loss(yt, yp, sample_weight) if spec.loss is not None else None
                 self._output_losses.append(value)
                 if value is not None:
@@ -177,12 +177,19 @@ class Trainer(Evaluator):
         with no_grad():
             return self(x, training=False)
 
+    def _output_list(self, y_pred) -> list:
+        """Model outputs as a list in output order (dict outputs are keyed by output name)."""
+        if isinstance(y_pred, dict):
+            return [y_pred[spec.name] for spec in self._output_specs]
+        return list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch) -> dict:
         self._loss_tracker.update_state(float(loss.item()), sample_weight=batch)
         if self._compiled_metrics is None:
             self._build_metrics(y, y_pred)
         if self._multi_output:
-            for spec, value, yt, yp in zip(self._output_specs, self._output_losses, y, y_pred, strict=True):
+            outputs = self._output_list(y_pred)
+            for spec, value, yt, yp in zip(self._output_specs, self._output_losses, y, outputs, strict=True):
                 if value is not None:
                     spec.tracker.update_state(float(value.item()), sample_weight=batch)
                 for m in spec.metrics:

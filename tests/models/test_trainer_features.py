@@ -186,3 +186,21 @@ def test_train_step_override_sees_fit_batches():
     model.compile("sgd", "mse")
     model.fit(x, y.astype("float32"), batch_size=4, epochs=1, verbose=0)
     assert seen == [4, 4, 2]
+
+
+def test_dict_outputs_train_predict_and_save(tmp_path):
+    x_in = ember.Input(shape=(3,))
+    h = layers.Dense(8, activation="relu")(x_in)
+    model = ember.Model(x_in, {"value": layers.Dense(1)(h), "label": layers.Dense(2, activation="softmax")(h)})
+    assert model.output_names == ["value", "label"]
+    model.compile("adam", loss={"value": "mse", "label": "sparse_categorical_crossentropy"},
+                  metrics={"label": ["accuracy"]})  # fmt: skip
+    x, y = _data()
+    history = model.fit(x, {"value": x[:, :1], "label": y}, epochs=1, verbose=0)
+    assert {"loss", "value_loss", "label_loss", "label_accuracy"} == set(history.history)
+    pred = model.predict(x, verbose=0)
+    assert set(pred) == {"value", "label"} and pred["label"].shape == (32, 2)
+    model.save(str(tmp_path / "d.keras"))
+    loaded = ember.models.load_model(str(tmp_path / "d.keras"))
+    again = loaded.predict(x, verbose=0)
+    np.testing.assert_array_equal(again["value"], pred["value"])
