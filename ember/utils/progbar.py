@@ -12,7 +12,9 @@ import time
 
 
 def format_value(value: float) -> str:
-    """Keras's number format: 4 decimals, scientific below 1e-3."""
+    """Keras's number format: 4 decimals, scientific below 1e-3; an array (per-class F1, ...) shows its mean."""
+    if getattr(value, "ndim", 0):
+        value = float(value.mean())
     return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
 
 

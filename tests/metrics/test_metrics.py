@@ -259,3 +259,14 @@ def test_docstring_examples_run():
     for name in ("accuracy", "confusion", "regression", "metrics"):
         result = doctest.testmod(importlib.import_module(f"ember.metrics.{name}"))
         assert result.failed == 0 and result.attempted >= 1
+
+
+def test_per_class_results_are_logged_as_arrays_and_shown_as_their_mean(capsys):
+    x = rng.normal(size=(20, 3)).astype(np.float32)
+    y = np.eye(3)[rng.integers(0, 3, 20)].astype(np.float32)
+    model = ember.models.Sequential([ember.layers.Input((3,)), ember.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=[metrics.F1Score()])
+    history = model.fit(x, y, epochs=1, batch_size=10, verbose=1)
+    per_class = history.history["f1_score"][0]
+    assert per_class.shape == (3,)
+    assert f"f1_score: {per_class.mean():.4f}" in capsys.readouterr().out
