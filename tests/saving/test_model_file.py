@@ -253,3 +253,22 @@ def test_failed_save_leaves_previous_file_untouched(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["m.keras"]
     with pytest.raises(ValueError, match="must end in `.keras`"):
         model.save(str(tmp_path / "m.h5"))
+
+
+def test_write_error_mid_save_keeps_previous_file_and_no_temp(tmp_path, monkeypatch):
+    path = str(tmp_path / "m.keras")
+    model = _trained()
+    model.save(path)
+    model.save_weights(str(tmp_path / "w.weights.safetensors"))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    model.fit(*_data(), epochs=1, verbose=0)
+    with pytest.raises(OSError, match="No space left"):
+        model.save(path)
+    with pytest.raises(OSError, match="No space left"):
+        model.save_weights(str(tmp_path / "w.weights.safetensors"))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
