@@ -57,11 +57,10 @@ def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     Source: Huber, "Robust Estimation of a Location Parameter" (1964).
     """
     t, p = align(y_true, y_pred, "huber_loss")
-    error = p - t
-    abs_error = ops.abs(error)
-    quadratic = ops.square(error) * 0.5
-    linear = abs_error * delta - 0.5 * delta**2
-    return ops.mean(ops.where(abs_error.data <= delta, quadratic, linear), axis=-1)
+    abs_error = ops.abs(p - t)
+    # 0.5 q**2 + delta (|e| - q) with q = min(|e|, delta) is Keras's piecewise form without squaring huge errors
+    q = ops.minimum(abs_error, delta)
+    return ops.mean(ops.square(q) * 0.5 + (abs_error - q) * delta, axis=-1)
 
 
 def log_cosh(y_true, y_pred) -> Tensor:

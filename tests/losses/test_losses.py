@@ -160,3 +160,25 @@ def test_docstring_examples_run():
     for module in (losses, probabilistic, regression):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted >= 1
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_categorical_gradients_and_ignore_class(from_logits):
+    labels = ONEHOT.argmax(1)
+    pred = LOGITS if from_logits else PROBS
+    assert gradcheck(lambda x: losses.SparseCategoricalCrossentropy(from_logits=from_logits)(labels, x), [pred])
+    masked = losses.sparse_categorical_crossentropy(labels, ember.tensor(pred), from_logits=from_logits,
+                                                    ignore_class=int(labels[0]))  # fmt: skip
+    full = losses.sparse_categorical_crossentropy(labels, ember.tensor(pred), from_logits=from_logits)
+    keep = labels != labels[0]
+    np.testing.assert_allclose(masked.numpy(), np.where(keep, full.numpy(), 0.0))
+
+
+def test_log_cosh_and_huber_are_finite_for_huge_residuals():
+    big = np.array([[1e4, -1e4, 1e30]], np.float32)
+    x = ember.tensor(big, requires_grad=True)
+    out = losses.log_cosh(np.zeros_like(big), x)
+    assert out.item() == pytest.approx(float(np.mean(np.abs(big.astype(np.float64)) - np.log(2))), rel=1e-6)
+    out.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.sign(big) / 3, rtol=1e-6)
+    assert np.isfinite(losses.Huber()(np.zeros_like(big), ember.tensor(big)).item())
