@@ -21,7 +21,11 @@ def _fans(shape: tuple) -> tuple[int, int]:
 
 
 class Initializer:
-    """Base class: ``__call__(shape, dtype=None)`` returns an array of that shape."""
+    """Base class: ``init(shape, dtype=None)`` returns a backend array of that shape.
+
+    ``dtype`` defaults to ``ember.config.floatx()`` (float32). Kernels are laid
+    out as Keras's: fans are computed from ``(*receptive_field, in, out)``.
+    """
 
     def __call__(self, shape, dtype=None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -41,21 +45,30 @@ def _dtype(dtype):
 
 
 class Zeros(Initializer):
-    """All zeros."""
+    """All zeros (Keras's default bias initializer).
+
+    Example:
+        >>> Zeros()((2,)).tolist()
+        [0.0, 0.0]
+    """
 
     def __call__(self, shape, dtype=None):
         return backend.xp().zeros(tuple(shape), dtype=_dtype(dtype))
 
 
 class Ones(Initializer):
-    """All ones."""
+    """All ones (e.g. normalization scales)."""
 
     def __call__(self, shape, dtype=None):
         return backend.xp().ones(tuple(shape), dtype=_dtype(dtype))
 
 
 class Constant(Initializer):
-    """All equal to ``value``. Defaults to ``0.0``."""
+    """All equal to ``value``.
+
+    Args:
+        value: the fill value. Defaults to ``0.0``.
+    """
 
     def __init__(self, value: float = 0.0):
         self.value = value
@@ -68,7 +81,16 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """Normal draws with ``mean`` (default 0.0) and ``stddev`` (default 0.05)."""
+    """Normal draws ``N(mean, stddev**2)``.
+
+    Args:
+        mean: Defaults to ``0.0``.
+        stddev: Defaults to ``0.05``.
+        seed: an int makes every call draw the same values; ``None`` draws from
+            ember's global generator. Defaults to ``None``.
+
+    Source: ``keras.initializers.RandomNormal``.
+    """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
@@ -82,7 +104,15 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
-    """Uniform draws in ``[minval, maxval)``. Defaults to ``[-0.05, 0.05)``."""
+    """Uniform draws in ``[minval, maxval)``.
+
+    Args:
+        minval: Defaults to ``-0.05``.
+        maxval: Defaults to ``0.05``.
+        seed: an int makes every call draw the same values. Defaults to ``None``.
+
+    Source: ``keras.initializers.RandomUniform``.
+    """
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
@@ -126,9 +156,18 @@ class TruncatedNormal(Initializer):
 class VarianceScaling(Initializer):
     """Draws with variance ``scale / n``, ``n`` the fan given by ``mode``.
 
-    ``distribution``: ``'truncated_normal'`` (stddev corrected by 0.8796 for the
-    2-sigma truncation), ``'untruncated_normal'`` or ``'uniform'`` (limit
-    ``sqrt(3 * scale / n)``). Source: ``keras.initializers.VarianceScaling``.
+    Args:
+        scale: Defaults to ``1.0``.
+        mode: ``'fan_in'``, ``'fan_out'`` or ``'fan_avg'``. Defaults to ``'fan_in'``.
+        distribution: ``'truncated_normal'`` (stddev divided by 0.8796 to undo the
+            2-sigma truncation), ``'untruncated_normal'`` or ``'uniform'`` (limit
+            ``sqrt(3 * scale / n)``). Defaults to ``'truncated_normal'``.
+        seed: an int makes every call draw the same values. Defaults to ``None``.
+
+    Raises:
+        ValueError: for an unknown mode or distribution.
+
+    Source: ``keras.initializers.VarianceScaling``; He et al. (2015), §2.2.
     """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
@@ -168,7 +207,14 @@ def _truncated_normal(rng: np.random.Generator, std: float, shape: tuple) -> np.
 
 
 class GlorotUniform(VarianceScaling):
-    """Uniform in ``±sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010). Keras's default kernel init."""
+    """Uniform in ``±sqrt(6 / (fan_in + fan_out))``: Keras's default kernel initializer.
+
+    Args:
+        seed: an int makes every call draw the same values. Defaults to ``None``.
+
+    Source: Glorot & Bengio, "Understanding the difficulty of training deep
+    feedforward neural networks" (AISTATS 2010).
+    """
 
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "uniform", seed)
