@@ -203,3 +203,20 @@ def test_bad_conv_arguments_raise_value_error(x_shape, w_shape, kwargs, match):
 def test_integer_inputs_raise_type_error():
     with pytest.raises(TypeError, match="conv: inputs and kernel must be floating point"):
         ops.conv(ember.tensor(np.ones((1, 3, 3, 1), np.int64)), ops.ones((2, 2, 1, 1)))
+
+
+def test_large_conv_and_pool_random_direction_check_float32():
+    """A4: random-direction VJP check in float32 on a 1e5-element input (conv -> tanh -> average_pool).
+
+    eps 0.1 along a unit direction moves each element by ~3e-4: large enough that float32 rounding in
+    the forward pass stays far below rtol, small enough for the O(eps**2) error. (Max pooling is left
+    out here: over 1e4 windows some near-ties always switch under such a step; its float64 gradcheck
+    runs away from ties.)"""
+    from ember.testing import gradcheck_direction
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 28, 28, 16)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 16, 8)) / 12).astype(np.float32)
+    assert x.size >= 100_000
+    assert gradcheck_direction(lambda a, k: ops.average_pool(ops.tanh(ops.conv(a, k, padding="same")), 2), [x, w],
+                               eps=0.1, atol=0, rtol=2e-3, dtype=np.float32, directions=5)
