@@ -79,7 +79,7 @@ def sample(
 
 
 def main(kind: str = "lstm", steps: int = 1500, batch_size: int = 32, val_windows: int = 2048, seed: int = 0,
-         verbose: int = 2) -> dict:  # fmt: skip
+         verbose: int = 2, sample_length: int = 400) -> dict:  # fmt: skip
     """Train for ``steps`` batches; returns validation loss (nats/char) and a sample."""
     ember.utils.set_random_seed(seed)
     train, val = shakespeare.load_data()
@@ -94,7 +94,7 @@ def main(kind: str = "lstm", steps: int = 1500, batch_size: int = 32, val_window
     start = time.time()
     model.fit(x, y, batch_size=batch_size, epochs=1, verbose=verbose)
     val_loss = float(model.evaluate(xv, yv, batch_size=256, verbose=0))
-    text = sample(model, kind, vocab, "ROMEO.\n")
+    text = sample(model, kind, vocab, "ROMEO.\n", length=sample_length)
     print(f"char-level {kind} on shakespeare: validation loss {val_loss:.3f} nats/char "
           f"({val_loss / np.log(2):.3f} bits/char) after {steps} steps, {time.time() - start:.0f} s, "
           f"{model.count_params()} parameters\n--- sample ---\n{text}\n---")  # fmt: skip
