@@ -59,6 +59,7 @@ class Table:
             elif "median_ms" in r and r.get("workload") in TIMED:
                 self.by[key].append(r)
         self.present = [k for k in ORDER if any((*k, w) in self.by or (*k, w) in self.errors for w in TIMED)]
+        self.workloads = [w for w in TIMED if any((*k, w) in self.by or (*k, w) in self.errors for k in ORDER)]
 
     def median(self, fw, v, w):
         rs = self.by.get((fw, v, w))
@@ -85,13 +86,13 @@ def timing_section(t: Table) -> list[str]:
            "`!` = a round ran with other_cpu_frac > 0.10 (disturbed by other processes).", "",
            "| workload (batch) | " + " | ".join(LABEL[k] for k in t.present) + " |",
            "|---|" + "---|" * len(t.present)]  # fmt: skip
-    for w in TIMED:
+    for w in t.workloads:
         out.append(f"| {w} ({H.BATCH[w]}) | " + " | ".join(t.cell(*k, w) for k in t.present) + " |")
     out += ["", "## Ratios: ember eager / peer (median ms; < 1 = ember faster)", "",
             "| workload | ember / torch eager | ember / best peer | best peer | ember tob / keras tob "
             "| max other_cpu_frac |",
             "|---|---|---|---|---|---|"]  # fmt: skip
-    for w in TIMED:
+    for w in t.workloads:
         e, tor = t.median("ember", "eager", w), t.median("torch", "eager", w)
         best, who = t.best_peer(w)
         et, kt = t.median("ember", "tob", w), t.median("keras", "tob", w)

@@ -60,8 +60,13 @@ def run(cmd: list[str], cwd: str, out: str, extra: dict, env=None, timeout: int 
     except subprocess.TimeoutExpired as e:
         lines, rc, err = [], "timeout", str(e)[-500:]
     recs = [dict(json.loads(line), **extra) for line in lines if line.startswith("{")]
-    if not recs:
-        recs = [{"cmd": cmd[1:], "rc": rc, "error": f"no output (rc={rc}): {err[-300:]}", **extra}]
+    if not recs:  # one error record per workload asked for, so the table can say "unavailable"
+        wl = cmd[cmd.index("-w") + 1 : cmd.index("-r")] if "-w" in cmd and "-r" in cmd else ["?"]
+        fw = "ember" if "benchmarks.bench_ember" in cmd else os.path.basename(cmd[1])[6:-3]
+        variant = cmd[cmd.index("-v") + 1] if "-v" in cmd else "-"
+        groups = [w2 for w in wl for w2 in H.GROUPS.get(w, [w])]
+        recs = [{"framework": fw, "variant": variant, "workload": w, "cmd": cmd[1:], "rc": rc,
+                 "error": f"no output (rc={rc}): {err[-300:]}", **extra} for w in groups]  # fmt: skip
     with open(out, "a") as f:
         f.writelines(json.dumps(r) + "\n" for r in recs)
     print(f"    -> {len(recs)} records, rc={rc}, {time.time() - t:.1f}s", file=sys.stderr, flush=True)
