@@ -220,6 +220,7 @@ class Trainer(Evaluator):
             sample_weight: per-sample loss weights ``(samples,)``.
             initial_epoch: epoch to start from (to resume a run). Defaults to ``0``.
             steps_per_epoch: stop each epoch after this many batches. Defaults to ``None`` (all).
+            validation_steps: validation batches per epoch. Defaults to ``None`` (all).
             validation_batch_size: defaults to ``batch_size``.
             validation_freq: validate every this many epochs, or at the listed (1-based) epochs. Defaults to ``1``.
 
@@ -262,7 +263,7 @@ class Trainer(Evaluator):
             self._fit_epoch(epoch, cb, [x, y, sw], batch_size, shuffle, steps)
             epoch_logs = dict(self._epoch_logs)
             if val is not None and _validate_now(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, 0)
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, 0, None, validation_steps)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
