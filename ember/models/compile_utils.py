@@ -32,7 +32,7 @@ def _per_output(value, names: list[str], what: str, default=None) -> list:
     return [value] * len(names)
 
 
-def _metric_list(metrics) -> list:
+def as_metric_list(metrics) -> list:
     if metrics is None:
         return []
     if isinstance(metrics, (str, metrics_mod.Metric)) or callable(metrics):
@@ -42,10 +42,10 @@ def _metric_list(metrics) -> list:
 
 def _metrics_per_output(metrics, names: list[str]) -> list[list]:
     if isinstance(metrics, dict):
-        return [_metric_list(m) for m in _per_output(metrics, names, "metrics")]
-    flat = _metric_list(metrics)
+        return [as_metric_list(m) for m in _per_output(metrics, names, "metrics")]
+    flat = as_metric_list(metrics)
     if len(names) > 1 and len(flat) == len(names) and all(isinstance(m, (list, tuple)) or m is None for m in flat):
-        return [_metric_list(m) for m in flat]  # a list of lists: one list per output
+        return [as_metric_list(m) for m in flat]  # a list of lists: one list per output
     return [list(flat) for _ in names]
 
 

@@ -13,7 +13,7 @@ from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
 from ember.models import data_checks
-from ember.models.compile_utils import build_outputs
+from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
 from ember.utils import batching
 
@@ -22,6 +22,9 @@ def _validate_now(epoch: int, validation_freq) -> bool:
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
     return (epoch + 1) in validation_freq
+
+
+_COMPILE_EXTRAS = {"weighted_metrics", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
 def _single(value):
@@ -55,13 +58,19 @@ class Trainer(Evaluator):
             loss_weights: scalar factors of each output's loss (list or dict); the
                 total loss is ``sum(weight_i * loss_i)``. Defaults to ``1`` each.
             run_eagerly: accepted for Keras compatibility; ember always runs eagerly.
+            **kwargs: Keras's ``weighted_metrics`` (added to ``metrics``; every ember metric
+                weighs samples by ``sample_weight``), ``steps_per_execution``, ``jit_compile``
+                and ``auto_scale_loss`` (accepted, no effect in an eager NumPy engine).
 
         Raises:
             ValueError: for unknown optimizer, loss or metric names (listing valid
                 ones), or per-output lists/dicts that don't match the outputs.
         """
-        if kwargs:
-            raise TypeError(f"compile: unrecognized keyword arguments {sorted(kwargs)}")
+        unknown = set(kwargs) - _COMPILE_EXTRAS
+        if unknown:
+            raise TypeError(f"compile: unrecognized keyword arguments {sorted(unknown)}")
+        if kwargs.get("weighted_metrics"):  # ember's metrics already weigh samples by sample_weight
+            metrics = as_metric_list(metrics) + as_metric_list(kwargs["weighted_metrics"])
         if optimizer == "rmsprop" and "rmsprop" not in optimizers._REGISTRY:
             optimizer = "adam"
         self.optimizer = optimizers.get(optimizer)

@@ -204,3 +204,12 @@ def test_dict_outputs_train_predict_and_save(tmp_path):
     loaded = ember.models.load_model(str(tmp_path / "d.keras"))
     again = loaded.predict(x, verbose=0)
     np.testing.assert_array_equal(again["value"], pred["value"])
+
+
+def test_compile_accepts_keras_extras_and_rejects_unknown_keywords():
+    model = _mlp(out=1, activation=None)
+    model.compile("adam", "mse", jit_compile=False, steps_per_execution=1, weighted_metrics=["mae"])
+    x, y = _data(8)
+    assert set(model.fit(x, y.astype("float32"), verbose=0).history) == {"loss", "mae"}
+    with pytest.raises(TypeError, match="bogus"):
+        model.compile("adam", "mse", bogus=1)
