@@ -15,6 +15,6 @@ TESTS = Path(__file__).resolve().parents[1]
 def test_public_api_matches_the_checked_in_list(package):
     module = importlib.import_module(f"ember.{package}")
     listed = (TESTS / package / f"{package}_api.txt").read_text().split()
-    assert sorted(module.__all__) == listed, f"update tests/{package}/{package}_api.txt with ember/{package}/__init__.py"
+    assert sorted(module.__all__) == listed, f"update tests/{package}/{package}_api.txt with its __init__.py"
     for name in listed:
         assert getattr(getattr(module, name), "__doc__", None), f"ember.{package}.{name} has no docstring"
