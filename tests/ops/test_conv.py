@@ -218,5 +218,12 @@ def test_large_conv_and_pool_random_direction_check_float32():
     x = rng.standard_normal((8, 28, 28, 16)).astype(np.float32)
     w = (rng.standard_normal((3, 3, 16, 8)) / 12).astype(np.float32)
     assert x.size >= 100_000
-    assert gradcheck_direction(lambda a, k: ops.average_pool(ops.tanh(ops.conv(a, k, padding="same")), 2), [x, w],
-                               eps=0.1, atol=0, rtol=2e-3, dtype=np.float32, directions=5)
+    assert gradcheck_direction(
+        lambda a, k: ops.average_pool(ops.tanh(ops.conv(a, k, padding="same")), 2),
+        [x, w],
+        eps=0.1,
+        atol=0,
+        rtol=2e-3,
+        dtype=np.float32,
+        directions=5,
+    )
