@@ -74,11 +74,11 @@ def _loss_and_optimizer(workload: str, lr: float = H.LR):
     return loss, optimizers.Adam(learning_rate=lr, beta_1=0.9, beta_2=0.999, epsilon=H.ADAM_EPS)
 
 
-def _train_data(workload: str):
+def _train_data(workload: str, smoke: bool = False):
     if workload == "W1":
         x, y = H.xor_data()
         return x[None], y[None]
-    return H.synthetic_pool(workload)
+    return H.synthetic_pool(workload, pool=2 if smoke else H.POOL)  # smoke: 2 batches (numbers mean nothing)
 
 
 def eager_train_step(model, loss_fn, optimizer):
@@ -108,7 +108,7 @@ def _timed(step, args, batch):
 def run_train(workload: str, variant: str, args) -> dict:
     import ember
 
-    xs, ys = _train_data(workload)
+    xs, ys = _train_data(workload, args.smoke)
     model, impl = _build(workload, args.seed)
     loss_fn, optimizer = _loss_and_optimizer(workload)
     last = {}
@@ -134,7 +134,7 @@ def run_train(workload: str, variant: str, args) -> dict:
 def run_infer(workload: str, variant: str, args) -> dict:
     import ember
 
-    xs, _ = H.synthetic_pool(workload)
+    xs, _ = H.synthetic_pool(workload, pool=2 if args.smoke else H.POOL)
     model, impl = _build(workload, args.seed)
     if variant == "tob":
 
