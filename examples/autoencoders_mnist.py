@@ -38,13 +38,13 @@ def noisy(x: np.ndarray, rng: np.random.Generator, std: float = 0.5) -> np.ndarr
     return np.clip(x + std * rng.standard_normal(x.shape), 0, 1).astype("float32")
 
 
-def _train(model, x_in, x_out, epochs, verbose):
+def _train(model, x_in, x_out, epochs, verbose, batch_size=256):
     model.compile(optimizer=ember.optimizers.Adam(1e-3), loss="mse")
-    model.fit(x_in, x_out, batch_size=256, epochs=epochs, verbose=verbose)
+    model.fit(x_in, x_out, batch_size=batch_size, epochs=epochs, verbose=verbose)
 
 
 def main(epochs: int = 5, train_limit: int | None = None, test_limit: int | None = None, seed: int = 0,
-         verbose: int = 2) -> dict:  # fmt: skip
+         verbose: int = 2, batch_size: int = 256) -> dict:  # fmt: skip
     """Train the three autoencoders; returns their test reconstruction MSEs."""
     ember.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
@@ -53,15 +53,15 @@ def main(epochs: int = 5, train_limit: int | None = None, test_limit: int | None
     xt = xt[:test_limit].reshape(-1, 784).astype("float32") / 255
     out = {}
     plain, plain_encoder = build()
-    _train(plain, x, x, epochs, verbose)
+    _train(plain, x, x, epochs, verbose, batch_size)
     out["plain_mse"] = float(np.mean((plain.predict(xt, verbose=0) - xt) ** 2))
     denoiser, _ = build()
-    _train(denoiser, noisy(x, rng), x, epochs, verbose)
+    _train(denoiser, noisy(x, rng), x, epochs, verbose, batch_size)
     xt_noisy = noisy(xt, np.random.default_rng(seed + 1))
     out["denoised_mse"] = float(np.mean((denoiser.predict(xt_noisy, verbose=0) - xt) ** 2))
     out["noisy_identity_mse"] = float(np.mean((xt_noisy - xt) ** 2))
     sparse, sparse_encoder = build(regularizers.L1(1e-4))
-    _train(sparse, x, x, epochs, verbose)
+    _train(sparse, x, x, epochs, verbose, batch_size)
     out["sparse_mse"] = float(np.mean((sparse.predict(xt, verbose=0) - xt) ** 2))
     out["sparse_code_zero_share"] = float(np.mean(sparse_encoder.predict(xt, verbose=0) < 0.01))
     out["plain_code_zero_share"] = float(np.mean(plain_encoder.predict(xt, verbose=0) < 0.01))

@@ -79,11 +79,12 @@ def sample(
 
 
 def main(kind: str = "lstm", steps: int = 1500, batch_size: int = 32, val_windows: int = 2048, seed: int = 0,
-         verbose: int = 2, sample_length: int = 400) -> dict:  # fmt: skip
+         verbose: int = 2, sample_length: int = 400, text_limit: int | None = None) -> dict:  # fmt: skip
     """Train for ``steps`` batches; returns validation loss (nats/char) and a sample."""
     ember.utils.set_random_seed(seed)
     train, val = shakespeare.load_data()
     vocab = shakespeare.vocabulary(train + val)
+    train, val = train[:text_limit], val[:text_limit]
     rng = np.random.default_rng(seed)
     x, y = windows(shakespeare.encode(train, vocab), steps * batch_size, rng)
     xv, yv = windows(shakespeare.encode(val, vocab), val_windows, np.random.default_rng(1234))

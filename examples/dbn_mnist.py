@@ -20,7 +20,7 @@ from ember import layers
 
 
 def main(pretrain_epochs: int = 3, epochs: int = 5, hidden=(256, 128), train_limit: int | None = None,
-         test_limit: int | None = None, seed: int = 0, verbose: int = 2) -> dict:  # fmt: skip
+         test_limit: int | None = None, seed: int = 0, verbose: int = 2, batch_size: int = 128) -> dict:  # fmt: skip
     """Pretrain and fine-tune; returns the reconstruction errors and the test accuracy."""
     ember.utils.set_random_seed(seed)
     (x, y), (xt, yt) = ember.datasets.mnist.load_data()
@@ -32,7 +32,7 @@ def main(pretrain_epochs: int = 3, epochs: int = 5, hidden=(256, 128), train_lim
     errors = dbn.pretrain(x, epochs=pretrain_epochs, batch_size=64, verbose=verbose)
     model = ember.Sequential([ember.Input((784,)), *dbn.to_dense_layers(), layers.Dense(10, activation="softmax")])
     model.compile(optimizer=ember.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, batch_size=128, epochs=epochs, verbose=verbose)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
     loss, acc = model.evaluate(xt, yt, verbose=0)
     result = {"test_accuracy": acc, "test_loss": loss, "reconstruction_errors": [e[-1] for e in errors]}
     print(f"DBN on MNIST: RBM reconstruction MSE {', '.join(f'{e:.4f}' for e in result['reconstruction_errors'])}; "

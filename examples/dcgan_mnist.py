@@ -88,7 +88,7 @@ class GAN(ember.Model):
         return self.generator(z, training=training)
 
     def train_step(self, data) -> dict:
-        real = data[0]
+        real, _, _ = ember.utils.unpack_x_y_sample_weight(data)
         n = real.shape[0]
         z = ember.random.normal((n, LATENT))
         with ember.no_grad():

@@ -77,7 +77,7 @@ class VAE(ember.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data) -> dict:
-        x = data[0]
+        x, _, _ = ember.utils.unpack_x_y_sample_weight(data)
         total, reconstruction, kl = self._negative_elbo(x)
         variables = self.trainable_weights
         total.backward()
@@ -88,7 +88,7 @@ class VAE(ember.Model):
 
     def test_step(self, data) -> dict:
         with ember.no_grad():
-            return self._track(*self._negative_elbo(data[0]))
+            return self._track(*self._negative_elbo(ember.utils.unpack_x_y_sample_weight(data)[0]))
 
 
 def main(epochs: int = 10, train_limit: int | None = None, test_limit: int | None = None, out: str | None = None,
