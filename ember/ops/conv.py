@@ -192,6 +192,56 @@ class Conv(Function):
             gx = crop_spatial(col2im(dcols, self.pad_shape, geo), geo.pads)
         return gx, gw
 
+    def backward_graph(self, g):
+        # Conv is bilinear: its input gradient is a transposed conv of g, its kernel gradient
+        # a ConvKernelGrad of (x, g); both are ops with their own backward.
+        if self.groups != 1:
+            raise NotImplementedError("Double backward of op Conv is implemented for groups == 1 only.")
+        from ember.ops.conv_transpose import ConvTranspose
+
+        x, w = self.parents
+        crop = input_crop(self.geo, self.x_shape)
+        gx = ConvTranspose.apply(g, w, geo=self.geo, full_shape=self.pad_shape, crop=crop)
+        gw = ConvKernelGrad.apply(x, g, geo=self.geo, kernel_shape=w.shape)
+        return gx, gw
+
+
+def input_crop(geo: Geometry, x_shape) -> tuple:
+    """``(offset, length)`` per spatial axis that cuts the unpadded input out of the padded one."""
+    return tuple((lo, n) for (lo, _), n in zip(geo.pads, x_shape[1:-1], strict=True))
+
+
+class ConvKernelGrad(Function):
+    # gw = im2col(x)^T @ g, Conv's kernel gradient as an op of (x, g), so that Conv has a double
+    # backward. Bilinear: d/dx is a transposed conv of g with h, d/dg the conv of x with h.
+    def forward(self, x, g, geo, kernel_shape):
+        xp = backend.namespace(x)
+        self.geo, self.x_shape, self.g_shape = geo, x.shape, g.shape
+        xpad = pad_spatial(xp, x, geo.pads)
+        self.pad_shape, self.x, self.g = xpad.shape, x, backend.contiguous(g)
+        self.cols = im2col(backend.contiguous(xpad), geo)
+        return (self.cols.T @ self.g.reshape(-1, g.shape[-1])).reshape(kernel_shape)
+
+    def backward(self, h):
+        h2 = backend.contiguous(h).reshape(-1, h.shape[-1])
+        gx = gg = None
+        if self.needs_grad[0]:
+            dcols = tap_major_columns(
+                self.g.reshape(-1, h.shape[-1]), h2, math.prod(self.geo.kernel), self.g_shape[:-1]
+            )
+            gx = crop_spatial(col2im(dcols, self.pad_shape, self.geo), self.geo.pads)
+        if self.needs_grad[1]:
+            gg = (self.cols @ h2).reshape(self.g_shape)
+        return gx, gg
+
+    def backward_graph(self, h):
+        from ember.ops.conv_transpose import ConvTranspose
+
+        x, g = self.parents
+        crop = input_crop(self.geo, self.x_shape)
+        gx = ConvTranspose.apply(g, h, geo=self.geo, full_shape=self.pad_shape, crop=crop)
+        return gx, Conv.apply(x, h, geo=self.geo, groups=1)
+
 
 # ---------------------------------------------------------------- public functions
 

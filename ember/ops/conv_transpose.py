@@ -14,6 +14,8 @@ from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops._convert import as_tensor
 from ember.ops.conv import (
+    Conv,
+    ConvKernelGrad,
     Geometry,
     _check_ranks,
     _from_channels_last,
@@ -47,6 +49,24 @@ class ConvTranspose(Function):
         gx = (cols @ w.reshape(-1, w.shape[-1])).reshape(self.x.shape) if self.needs_grad[0] else None
         gw = (cols.T @ x2).reshape(w.shape) if self.needs_grad[1] else None
         return gx, gw
+
+    def backward_graph(self, g):
+        from ember.ops.indexing import getitem
+        from ember.ops.shape import pad
+
+        x, w = self.parents
+        full = _uncrop_tensor(getitem, pad, g, self.full_shape, self.crop)
+        gx = Conv.apply(full, w, geo=self.geo, groups=1)
+        gw = ConvKernelGrad.apply(full, x, geo=self.geo, kernel_shape=w.shape)
+        return gx, gw
+
+
+def _uncrop_tensor(getitem, pad, g, full_shape, crop):
+    """:func:`_uncrop` with recorded ops: the part of ``g`` inside the full output, zero-padded around."""
+    avail = [min(n, full_shape[i + 1] - lo) for i, (lo, n) in enumerate(crop)]
+    part = getitem(g, (slice(None),) + tuple(slice(0, a) for a in avail) + (slice(None),))
+    widths = [(0, 0)] + [(lo, full_shape[i + 1] - lo - a) for i, ((lo, _), a) in enumerate(zip(crop, avail, strict=True))]
+    return pad(part, widths + [(0, 0)])
 
 
 def _crop_or_pad(xp, full, crop):

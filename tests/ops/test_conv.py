@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from ops_harness import Op, Uniform, cases_of, check_gradcheck, check_structure, check_views, compare_with_torch
+from ops_harness import (
+    Op,
+    Uniform,
+    cases_of,
+    check_gradcheck,
+    check_gradgrad,
+    check_structure,
+    check_views,
+    compare_with_torch,
+)
 
 import ember
 from ember import ops
@@ -41,7 +50,7 @@ def conv_op(name, x_shape, w_shape, **kw):
         lambda x, w: torch_conv(x, w, **kw),
         [[Uniform(x_shape), Uniform(w_shape)], [Uniform((1,) + x_shape[1:]), Uniform(w_shape)]]
         + ([[Uniform((0,) + x_shape[1:]), Uniform(w_shape)]] if groups == 1 else []),
-        double=False,
+        double=groups == 1,
     )
 
 
@@ -84,11 +93,16 @@ def _sample(case):
     return sample_case(case)
 
 
-def test_double_backward_names_the_op():
-    x = ember.tensor(np.ones((1, 3, 3, 1)), requires_grad=True)
-    w = ember.tensor(np.ones((2, 2, 1, 1)), requires_grad=True)
-    with pytest.raises(NotImplementedError, match="op Conv"):
-        ops.conv(x, w).sum().backward(create_graph=True)
+@pytest.mark.parametrize("op,case", CASES)
+def test_double_backward(op, case):
+    check_gradgrad(op, case)
+
+
+def test_grouped_double_backward_names_the_op():
+    x = ember.tensor(np.ones((1, 3, 3, 2)), requires_grad=True)
+    w = ember.tensor(np.ones((2, 2, 1, 2)), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="op Conv is implemented for groups == 1 only"):
+        ops.conv(x, w, groups=2).sum().backward(create_graph=True)
 
 
 def test_channels_first_equals_transposed_channels_last():
@@ -139,7 +153,6 @@ T_OPS = [
         lambda x, w, s=s, p=p: ops.conv_transpose(x, w, strides=s, padding=p),
         lambda x, w, s=s, p=p: torch_conv_transpose(x, w, s, p),
         [[Uniform(xs), Uniform(ws)]],
-        double=False,
     )
     for i, (xs, ws, s, p) in enumerate(TRANSPOSE_CASES)
 ]
@@ -154,6 +167,11 @@ def test_conv_transpose_gradcheck(op, case, on_backend):
 @pytest.mark.parametrize("op,case", T_CASES)
 def test_conv_transpose_matches_adjoint_of_torch_conv(op, case):
     compare_with_torch(op, _sample(case))
+
+
+@pytest.mark.parametrize("op,case", T_CASES)
+def test_conv_transpose_double_backward(op, case):
+    check_gradgrad(op, case)
 
 
 @pytest.mark.parametrize("op,case", T_CASES)
