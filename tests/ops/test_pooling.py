@@ -55,7 +55,7 @@ def pool_op(kind, name, shapes, size, strides=None, padding="valid"):
         lambda x: fn(x, size, strides, padding),
         lambda x: torch_pool(kind, x, size, strides, padding),
         [[spec(s)] for s in shapes],
-        double=False,
+        double=True,
     )
 
 
