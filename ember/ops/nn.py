@@ -95,6 +95,13 @@ class SparseSoftmaxCrossEntropy(Function):
         flat[xp.arange(self.labels.shape[0]), self.labels] -= 1
         return grad * g[..., None], None
 
+    def backward_graph(self, g):
+        from ember.ops.activations import softmax
+
+        xp = backend.namespace(self.probs)
+        onehot = (self.labels[:, None] == xp.arange(self.probs.shape[-1])).reshape(self.probs.shape)
+        return (softmax(self.parents[0]) - Tensor._wrap(onehot.astype(self.probs.dtype))) * g[..., None], None
+
 
 class SoftmaxCrossEntropy(Function):
     # Fused for stability: -sum(y * log_softmax(z)) with backward softmax(z) * sum(y) - y.
@@ -113,6 +120,17 @@ class SoftmaxCrossEntropy(Function):
         gy = -g * self.logp if self.needs_grad[1] else None
         return gz, gy
 
+    def backward_graph(self, g):
+        from ember.ops.activations import log_softmax
+        from ember.ops.reduction import sum as _sum
+        from ember.ops.shape import expand_dims
+        from ember.ops.unary import exp
+
+        z, y = self.parents
+        g = expand_dims(g, self.axis)
+        logp = log_softmax(z, self.axis)
+        return g * (exp(logp) * _sum(y, self.axis, keepdims=True) - y), -g * logp
+
 
 class SigmoidCrossEntropy(Function):
     # Fused for stability: max(z, 0) - z*y + log1p(exp(-|z|)), backward sigmoid(z) - y.
@@ -127,6 +145,12 @@ class SigmoidCrossEntropy(Function):
         gz = g * (sig - self.y) if self.needs_grad[0] else None
         gy = -g * self.z if self.needs_grad[1] else None
         return gz, gy
+
+    def backward_graph(self, g):
+        from ember.ops.activations import sigmoid
+
+        z, y = self.parents
+        return g * (sigmoid(z) - y), -g * z
 
 
 def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
@@ -177,6 +201,9 @@ class _Dropout(Function):
 
     def backward(self, g):
         return g * self.mask, None
+
+    def backward_graph(self, g):
+        return g * self.parents[1], None
 
 
 def dropout(x, rate: float, noise_shape=None, seed=None) -> Tensor:

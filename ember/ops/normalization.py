@@ -66,6 +66,7 @@ class LayerNorm(Function):
         xc = x - mu
         self.rstd = 1 / xp.sqrt((xc * xc).mean(axis=axes, keepdims=True) + x.dtype.type(epsilon))
         self.xhat, self.gamma, self.axes, self.shapes = xc * self.rstd, gamma, axes, (gamma.shape, beta.shape)
+        self.epsilon = epsilon
         return self.xhat * gamma + beta
 
     def backward(self, g):
@@ -78,6 +79,17 @@ class LayerNorm(Function):
         gg = unbroadcast(g * self.xhat, self.shapes[0]) if self.needs_grad[1] else None
         gb = unbroadcast(g, self.shapes[1]) if self.needs_grad[2] else None
         return gx, gg, gb
+
+    def backward_graph(self, g):
+        from ember.ops.shape import sum_to
+
+        x, gamma, _ = self.parents
+        xc = x - R.mean(x, self.axes, keepdims=True)
+        rstd = U.rsqrt(R.mean(xc * xc, self.axes, keepdims=True) + self.epsilon)
+        xhat = xc * rstd
+        gh = g * gamma
+        gx = rstd * (gh - R.mean(gh, self.axes, keepdims=True) - xhat * R.mean(gh * xhat, self.axes, keepdims=True))
+        return gx, sum_to(g * xhat, self.shapes[0]), sum_to(g, self.shapes[1])
 
 
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3) -> Tensor:

@@ -10,6 +10,7 @@ from ops_harness import (
     Uniform,
     cases_of,
     check_gradcheck,
+    check_gradgrad,
     check_structure,
     check_views,
     compare_with_torch,
@@ -25,21 +26,21 @@ OPS = [
         lambda z, y: ops.sparse_softmax_cross_entropy(y, z),
         lambda z, y: F.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1), reduction="none").reshape(y.shape),
         [[Uniform(z), Ints(z[:-1], 0, z[-1])] for z in [(1, 1), (3, 4), (2, 3, 5), (0, 3), (1, 2)]],
-        double=False,
+        double=True,
     ),
     Op(
         "softmax_cross_entropy",
         lambda z, y: ops.softmax_cross_entropy(ops.softmax(y), z),
         lambda z, y: -(torch.softmax(y, -1) * torch.log_softmax(z, -1)).sum(-1),
         [[Uniform(s), Uniform(s)] for s in [(1, 1), (3, 4), (2, 3, 5), (0, 3), (1, 2)]],
-        double=False,
+        double=True,
     ),
     Op(
         "sigmoid_cross_entropy",
         lambda z, y: ops.sigmoid_cross_entropy(y, z),
         lambda z, y: F.binary_cross_entropy_with_logits(z, y, reduction="none"),
         [[Uniform(s), Uniform(s, 0.0, 1.0)] for s in [(), (1,), (3, 1), (2, 3, 4), (0, 3)]],
-        double=False,
+        double=True,
     ),
 ]
 CASES = cases_of(OPS)
@@ -53,6 +54,11 @@ def test_gradcheck(op, case, on_backend):
 @pytest.mark.parametrize("op,case", CASES)
 def test_matches_torch(op, case):
     compare_with_torch(op, sample_case(case))
+
+
+@pytest.mark.parametrize("op,case", CASES)
+def test_double_backward(op, case):
+    check_gradgrad(op, case)
 
 
 @pytest.mark.parametrize("op,case", CASES)

@@ -40,14 +40,14 @@ OPS = [
         lambda x, g, b: ops.layer_normalization(x, g, b),
         t_layer_norm,
         [[Uniform(s), Uniform(s[-1:]), Uniform(s[-1:])] for s in [(1, 2), (3, 4), (2, 3, 5), (0, 3), (4, 1, 3)]],
-        double=False,
+        double=True,
     ),
     Op(
         "layer_normalization_no_affine",
         lambda x: ops.layer_normalization(x, axis=(-2, -1), epsilon=1e-5),
         lambda x: F.layer_norm(x, x.shape[-2:], eps=1e-5),
         [[Uniform(s)] for s in [(1, 2, 2), (3, 4), (2, 3, 5), (0, 3, 2), (4, 1, 3)]],
-        double=False,
+        double=True,
     ),
     Op(
         "batch_normalization",
