@@ -3,6 +3,7 @@
 Imports only :mod:`ember.backend`.
 """
 
+from ember.autograd.engine import grad
 from ember.autograd.function import Function, unbroadcast
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ember.autograd.tensor import Tensor, tensor
@@ -13,6 +14,7 @@ __all__ = [
     "tensor",
     "Variable",
     "Function",
+    "grad",
     "unbroadcast",
     "no_grad",
     "enable_grad",
