@@ -74,7 +74,8 @@ def check_targets(model, x, y, fn: str) -> None:
     specs = model._output_specs
     if y is None or all(spec.loss is None for spec in specs):
         return
-    out = model.predict_step(batching.take(x, slice(0, 1)))  # builds the model; draws no noise
+    first = batching.pack_x_y_sample_weight(batching.take(x, slice(0, 1)))
+    out = model.predict_step(first)  # builds the model; draws no noise
     outs = model._output_list(out)
     ys = y if isinstance(y, list) else [y]
     if len(outs) != len(specs):

@@ -62,7 +62,7 @@ class Evaluator:
                 break
             if cb is not None:
                 cb.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = self.test_step(batching.pack_x_y_sample_weight(*batch))
             if cb is not None:
                 cb.on_test_batch_end(step, logs)
             bar.update(step + 1, logs, finalize=step + 1 == steps)
@@ -92,7 +92,7 @@ class Evaluator:
             if step >= n_steps:
                 break
             cb.on_predict_batch_begin(step)
-            out = self.predict_step(xb)
+            out = self.predict_step(batching.pack_x_y_sample_weight(xb))
             outputs.append(_arrays(out))
             cb.on_predict_batch_end(step, {"outputs": out})
             bar.update(step + 1, finalize=step + 1 == n_steps)
@@ -108,21 +108,22 @@ class Evaluator:
         if class_weight is not None:
             sw = batching.class_weight_samples(y, class_weight, sw, "train_on_batch")
         self.reset_metrics()
-        logs = self.train_step((x, y, sw))
+        logs = self.train_step(batching.pack_x_y_sample_weight(x, y, sw))
         return logs if return_dict else self._as_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch in inference mode."""
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, "test_on_batch")
         self.reset_metrics()
-        logs = self.test_step((x, y, sw))
+        logs = self.test_step(batching.pack_x_y_sample_weight(x, y, sw))
         return logs if return_dict else self._as_values(logs)
 
     def predict_on_batch(self, x):
         """The model's output for one batch, as NumPy (a list for multi-output models)."""
         if isinstance(x, dict) and hasattr(self, "_flatten_inputs"):
             x = self._flatten_inputs(x)
-        out = _arrays(self.predict_step(batching.as_inputs(x, "predict_on_batch")))
+        x = batching.as_inputs(x, "predict_on_batch")
+        out = _arrays(self.predict_step(batching.pack_x_y_sample_weight(x)))
         if isinstance(out, dict):
             return {k: batching.concatenate([v]) for k, v in out.items()}
         return batching.concatenate([out])

@@ -153,13 +153,16 @@ class Trainer(Evaluator):
         return total
 
     def train_step(self, data) -> dict:
-        """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric results.
+        """One optimization step on a batch; returns the metric results.
 
+        ``data`` is packed as Keras packs it: ``x`` alone when ``fit`` got no
+        targets (``(x,)`` for a list of inputs), ``(x, y)``, or ``(x, y,
+        sample_weight)``; :func:`ember.utils.unpack_x_y_sample_weight` unpacks it.
         Override it for custom training (GANs, VAEs): read the batch, compute
         losses, call ``backward()``, apply ``optimizer.apply(grads, variables)``
         and return a dict of floats for the logs.
         """
-        x, y, sample_weight = data
+        x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         self._clear_losses()
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
@@ -172,8 +175,8 @@ class Trainer(Evaluator):
         return self._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
 
     def test_step(self, data) -> dict:
-        """Loss and metrics on a batch ``(x, y, sample_weight)`` in inference mode."""
-        x, y, sample_weight = data
+        """Loss and metrics on a batch (packed as for :meth:`train_step`) in inference mode."""
+        x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             self._clear_losses()
             y_pred = self(x, training=False)
@@ -181,8 +184,8 @@ class Trainer(Evaluator):
         return self._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
 
     def predict_step(self, data):
-        """The model's output on a batch ``x`` in inference mode."""
-        x = data[0] if isinstance(data, tuple) else data
+        """The model's output on a batch (``x``, or packed as for :meth:`train_step`) in inference mode."""
+        x, _, _ = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             return self(x, training=False)
 
@@ -289,7 +292,7 @@ class Trainer(Evaluator):
             if step >= steps:
                 break
             cb.on_train_batch_begin(step)
-            logs = self.train_step(batch)
+            logs = self.train_step(batching.pack_x_y_sample_weight(*batch))
             cb.on_train_batch_end(step, logs)
             if self.stop_training:
                 break

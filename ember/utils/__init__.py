@@ -1,5 +1,6 @@
 """Utilities: seeding, label encoding, sequence padding, dataset splitting, model drawing, the progress bar."""
 
+from ember.utils.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ember.utils.model_visualization import model_to_dot, plot_model
 from ember.utils.numerics import normalize, to_categorical
 from ember.utils.progbar import Progbar
@@ -15,4 +16,6 @@ __all__ = [
     "plot_model",
     "model_to_dot",
     "Progbar",
+    "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
 ]

@@ -172,3 +172,43 @@ def concatenate(chunks: list):
     if isinstance(chunks[0], list):
         return [np.concatenate([backend.to_numpy(c[i]) for c in chunks]) for i in range(len(chunks[0]))]
     return np.concatenate([backend.to_numpy(c) for c in chunks])
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """One batch as ``train_step`` receives it (Keras's convention).
+
+    ``x`` alone (a single array; ``(x,)`` if ``x`` is a list of inputs), ``(x, y)``,
+    or ``(x, y, sample_weight)``, leaving out what was not given.
+
+    Example:
+        >>> import numpy as np
+        >>> from ember.utils import pack_x_y_sample_weight
+        >>> len(pack_x_y_sample_weight(np.ones(2), np.zeros(2)))
+        2
+    """
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch made by :func:`pack_x_y_sample_weight` (missing parts ``None``).
+
+    Raises:
+        ValueError: for a tuple longer than 3.
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: {data}"
+    )

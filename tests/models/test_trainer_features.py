@@ -55,7 +55,7 @@ class TinyGAN(ember.Model):
         return [self.d_tracker, self.g_tracker]
 
     def train_step(self, data):
-        real, _, _ = data
+        real = data  # fit(x) with no targets passes the bare batch, as Keras does
         n = len(real)
         noise = ember.random.normal((n, 2))
         fake = self.generator(noise)
@@ -173,19 +173,35 @@ def test_multi_output_list_losses_and_bad_lengths():
     assert "cls_accuracy" in history.history and "reg_loss" in history.history
 
 
-def test_train_step_override_sees_fit_batches():
+def test_train_step_receives_keras_packed_batches():
     seen = []
 
     class Spy(TwoLayer):
         def train_step(self, data):
-            seen.append(len(data[0]))
+            seen.append(tuple(len(d) for d in data) if isinstance(data, tuple) else ("x", len(data)))
             return super().train_step(data)
 
     x, y = _data(10)
     model = Spy()
     model.compile("sgd", "mse")
     model.fit(x, y.astype("float32"), batch_size=4, epochs=1, verbose=0)
-    assert seen == [4, 4, 2]
+    assert seen == [(4, 4), (4, 4), (2, 2)]  # (x, y)
+    seen.clear()
+    model.fit(x, y.astype("float32"), sample_weight=np.ones(10), batch_size=8, epochs=1, verbose=0)
+    assert seen == [(8, 8, 8), (2, 2, 2)]  # (x, y, sample_weight)
+
+
+def test_pack_and_unpack_follow_keras():
+    from ember.utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+
+    x, y, w = np.ones(2), np.zeros(2), np.ones(2)
+    assert pack_x_y_sample_weight(x) is x
+    assert pack_x_y_sample_weight([x, x]) == ([x, x],)
+    assert unpack_x_y_sample_weight(pack_x_y_sample_weight(x, y)) == (x, y, None)
+    assert unpack_x_y_sample_weight(pack_x_y_sample_weight(x, y, w)) == (x, y, w)
+    assert unpack_x_y_sample_weight(([x, x],))[0] == [x, x]
+    with pytest.raises(ValueError, match="expected to be in format"):
+        unpack_x_y_sample_weight((x, y, w, w))
 
 
 def test_dict_outputs_train_predict_and_save(tmp_path):
