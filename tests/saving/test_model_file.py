@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import pickle  # noqa: S403 - only to build a malicious payload that must be rejected
+import sys
 import zipfile
 
 import numpy as np
@@ -208,10 +209,32 @@ def test_malicious_files_are_rejected_without_running_anything(tmp_path, monkeyp
     lam["config"]["layers"][1] = {"class_name": "Lambda", "config": {
         "name": "evil", "function": {"module": "os", "name": "system"}}}  # fmt: skip
     cases["lambda.keras"] = (_forge(members, lam), "Refusing to load Lambda layer 'evil'")
-    for name, (payload, match) in cases.items():
+    for name, (payload, _) in cases.items():
         (tmp_path / name).write_bytes(payload)
-        _expect_rejected(str(tmp_path / name), match)
+    _AUDIT["events"] = []
+    try:
+        for name, (_, match) in cases.items():
+            _expect_rejected(str(tmp_path / name), match)
+    finally:
+        events, _AUDIT["events"] = _AUDIT["events"], None
     assert not (tmp_path / "canary_pwned").exists() and not (tmp_path.parent / "escape.txt").exists()
+    risky = [e for e in events if e[0] in ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "exec")
+             or (e[0] == "import" and not str(e[1][0]).startswith(_IMPORT_ALLOWED))]  # fmt: skip
+    assert risky == []
+    assert any(e[0] == "open" for e in events)  # the hook did watch the loads
+
+
+# One process-wide audit hook (hooks cannot be removed); it records only while a test switches it on.
+_AUDIT = {"events": None}
+_IMPORT_ALLOWED = ("ember", "safetensors", "numpy", "json", "zipfile", "hashlib", "io", "struct", "binascii", "zlib")
+
+
+def _audit(event, args):
+    if _AUDIT["events"] is not None:
+        _AUDIT["events"].append((event, args))
+
+
+sys.addaudithook(_audit)
 
 
 def _forge(members: dict, config: dict) -> bytes:
