@@ -106,6 +106,7 @@ class Functional(Model):
 
     # ------------------------------------------------------------------ running
     def call(self, inputs, training=None, mask=None):
+        """Replay the recorded layer calls on ``inputs`` (a tensor, a list, or a dict by input name)."""
         values = {id(t): x for t, x in zip(self.inputs, self._flatten_inputs(inputs), strict=True)}
         for node in self._nodes:
 
@@ -124,12 +125,14 @@ class Functional(Model):
         return outs[0] if self._single_output else outs
 
     def build(self, input_shape=None) -> None:
+        """Nothing to do: every layer was built when the graph was recorded."""
         self.built = True
 
     def _maybe_build(self, input_shape) -> None:
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        """The recorded output shapes with the batch axis of ``input_shape``."""
         batch = (input_shape[0] if isinstance(input_shape, list) else input_shape)[0]
         shapes = [(batch,) + tuple(t.shape[1:]) for t in self.outputs]
         return shapes[0] if self._single_output else shapes  # NOTE: dict outputs report a list of shapes
