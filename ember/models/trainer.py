@@ -36,6 +36,18 @@ def _single(value):
     return value
 
 
+def _fit_callbacks(model, callbacks, params: dict):
+    """Keras's order: the progress bar first, the user's callbacks, History last (each added unless given)."""
+    cbs = list(callbacks or [])
+    history = next((c for c in cbs if isinstance(c, History)), None)
+    if history is None:
+        history = History()
+        cbs.append(history)
+    if params["verbose"] and not any(isinstance(c, ProgbarLogger) for c in cbs):
+        cbs.insert(0, ProgbarLogger())
+    return CallbackList(cbs, model=model, params=params), history
+
+
 class Trainer(Evaluator):
     """Mixin giving a :class:`~ember.models.Model` Keras's training API."""
 
@@ -264,9 +276,7 @@ class Trainer(Evaluator):
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         verbose = _verbose(verbose)
-        history = History()
-        cbs = ([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history]
-        cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "verbose": verbose})
+        cb, history = _fit_callbacks(self, callbacks, {"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
         self._initial_epoch = None
         cb.on_train_begin()
