@@ -197,3 +197,10 @@ def test_tensorboard_writes_readable_event_files(tmp_path):
     assert scalars[("train", "epoch_loss")] == [0, 1]
     assert scalars[("validation", "epoch_loss")] == [0, 1]
     assert ("train", "epoch_learning_rate") in scalars
+
+
+def test_fit_reuses_a_history_passed_in_callbacks():
+    x, y = _data()
+    mine = callbacks.History()
+    returned = _model().fit(x, y, epochs=2, verbose=0, callbacks=[mine])
+    assert returned is mine and len(mine.history["loss"]) == 2
