@@ -4,6 +4,7 @@ Examples::
 
     ember train                                  # MLP on scikit-learn's digits
     ember train --dataset breast_cancer --model perceptron --epochs 50
+    ember train --dataset mnist1d --model gru    # also lstm, transformer; --dataset tweets_sentiment
     ember info                                   # versions and backend
 """
 
@@ -14,8 +15,8 @@ import os
 import sys
 import time
 
-DATASETS = ("digits", "iris", "breast_cancer", "mnist1d", "xor")
-MODELS = ("mlp", "perceptron", "cnn")
+DATASETS = ("digits", "iris", "breast_cancer", "mnist1d", "xor", "mnist", "fashion_mnist", "tweets_sentiment")
+MODELS = ("mlp", "perceptron", "cnn", "lstm", "gru", "transformer")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,8 +91,8 @@ def cmd_train(args) -> int:
     ember.utils.set_random_seed(args.seed)
     recipe = build_recipe(args.dataset, args.model, args.learning_rate)
     epochs = args.epochs or recipe.epochs
-    print(f"ember {ember.__version__}: training {args.model} on {args.dataset} "
-          f"({len(recipe.x_train)} train / {len(recipe.x_test)} test samples, {epochs} epochs)")  # fmt: skip
+    counts = f"{len(recipe.x_train)} train{recipe.note} / {len(recipe.x_test)} test samples"
+    print(f"ember {ember.__version__}: training {args.model} on {args.dataset} ({counts}, {epochs} epochs)")
     start = time.perf_counter()
     recipe.model.fit(recipe.x_train, recipe.y_train, batch_size=args.batch_size, epochs=epochs,
                      validation_split=recipe.validation_split, validation_data=recipe.validation_data,

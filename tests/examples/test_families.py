@@ -85,3 +85,13 @@ def test_dbn_and_gan_run(tmp_path):
 def test_dqn_runs_and_updates():
     out = load("dqn_cartpole").main(max_steps=1200, eval_episodes=2, verbose=0)
     assert out["train_steps"] == 1200 and out["mean_return"] >= 8
+
+
+def test_cli_trains_sequence_models(tmp_path, capsys):
+    from ember import cli
+
+    args = ["train", "--dataset", "mnist1d", "--model", "gru", "--epochs", "1", "--batch-size", "200", "--verbose", "0"]
+    assert cli.main(args + ["--output", str(tmp_path)]) == 0
+    assert (tmp_path / "gru_mnist1d.weights.safetensors").exists()
+    assert cli.main(["train", "--dataset", "iris", "--model", "lstm", "--output", str(tmp_path)]) == 1
+    assert "sequence recipes pair --model lstm/gru/transformer with --dataset mnist1d" in capsys.readouterr().err
