@@ -117,8 +117,8 @@ def _cnn_recipe(dataset: str, learning_rate: float | None) -> Recipe:
     model.compile(optimizer=optimizers.Adam(learning_rate=learning_rate or 1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
     epochs = _CNN_EPOCHS if dataset == "digits" else 3
-    note = f" ({cut} images and 4 one-pixel shifts of each)"
-    return Recipe(model, x_aug, y_aug, x_test, y_test, _CNN_EPOCHS, 0.0, (x_train[cut:], y_train[cut:]), note)
+    note = f" ({cut} images and 4 one-pixel shifts of each)" if dataset == "digits" else ""
+    return Recipe(model, x_aug, y_aug, x_test, y_test, epochs, 0.0, (x_train[cut:], y_train[cut:]), note)
 
 
 def build_recipe(dataset: str, model_name: str, learning_rate: float | None = None) -> Recipe:
