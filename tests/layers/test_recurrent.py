@@ -258,3 +258,19 @@ def test_generic_layer_checks(cls, kwargs, out_shape, n_weights):
         cls, init_kwargs=kwargs, input_shape=(B, T, F), expected_output_shape=out_shape,
         expected_num_trainable_weights=n_weights, expected_num_non_trainable_weights=0,
     )  # fmt: skip
+
+
+def test_functional_encoder_decoder_with_initial_state():
+    enc_in, dec_in = ember.Input((5, 3)), ember.Input((4, 3))
+    _, h, c = layers.LSTM(8, return_state=True)(enc_in)
+    out = layers.TimeDistributed(layers.Dense(2))(layers.LSTM(8, return_sequences=True)(dec_in, initial_state=[h, c]))
+    model = ember.Model([enc_in, dec_in], out)
+    rng = np.random.default_rng(0)
+    xe, xd = rng.random((16, 5, 3)).astype("float32"), rng.random((16, 4, 3)).astype("float32")
+    model.compile(optimizer="adam", loss="mse")
+    hist = model.fit([xe, xd], rng.random((16, 4, 2)).astype("float32"), epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    enc_out = model.predict([xe, xd], verbose=0)
+    xe2 = xe.copy()
+    xe2[:, 0] += 1.0  # the encoder's input reaches the decoder through its states
+    assert not np.allclose(model.predict([xe2, xd], verbose=0), enc_out)
