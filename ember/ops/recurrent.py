@@ -38,6 +38,17 @@ def _masks(xp, mask, recurrent_mask, dtype):
     return m, r
 
 
+def _recurrent_kernel_grad(xp, hs, recurrent_mask, dz):
+    """``dU = Σ_t h_{t-1}^T dz_t`` as one matmul over all timesteps (faster than one per step).
+
+    ``hs`` is ``(timesteps + 1, batch, units)`` (``hs[0]`` the initial state), ``dz`` is
+    ``(batch, timesteps, G * units)``.
+    """
+    hp = hs[:-1] if recurrent_mask is None else hs[:-1] * recurrent_mask
+    t, b, n = hp.shape
+    return hp.reshape(t * b, n).T @ xp.ascontiguousarray(dz.transpose(1, 0, 2)).reshape(t * b, -1)
+
+
 class SimpleRNNSequence(Function):
     """``h_t = tanh(xw_t + h_{t-1} U)``; output all ``h_t`` as ``(batch, timesteps, units)``."""
 
@@ -58,21 +69,19 @@ class SimpleRNNSequence(Function):
     def backward(self, grad):
         xp = backend.namespace(grad)
         hs, u, m, r = self.hs, self.u, self.m, self.r
-        dxw, du = xp.empty_like(grad), xp.zeros_like(u)
+        dxw = xp.empty_like(grad)
         dh_next = xp.zeros_like(hs[0])
         for t in range(grad.shape[1] - 1, -1, -1):
             dh = grad[:, t] + dh_next
             carry = 0.0
             if m is not None:
                 carry, dh = dh * (1 - m[:, t, None]), dh * m[:, t, None]
-            hp = hs[t] if r is None else hs[t] * r
             h = self.cands[t]
             dz = dh * (1 - h * h)
             dxw[:, t] = dz
-            du += hp.T @ dz
             dhp = dz @ u.T
             dh_next = (dhp if r is None else dhp * r) + carry
-        return dxw, dh_next, du
+        return dxw, dh_next, _recurrent_kernel_grad(xp, hs, r, dxw)
 
 
 class LSTMSequence(Function):
@@ -114,7 +123,6 @@ class LSTMSequence(Function):
         hs, cs, acts, tcs, u, m, r = self.hs, self.cs, self.acts, self.tcs, self.u, self.m, self.r
         n = hs.shape[-1]
         dxw = xp.empty(grad.shape[:2] + (4 * n,), dtype=grad.dtype)
-        du = xp.zeros_like(u)
         dh_next, dc_next = xp.zeros_like(hs[0]), xp.zeros_like(cs[0])
         for t in range(grad.shape[1] - 1, -1, -1):
             dh, dc = grad[:, t, :n] + dh_next, grad[:, t, n:] + dc_next
@@ -130,12 +138,10 @@ class LSTMSequence(Function):
             dz[:, n : 2 * n] = dcc * cs[t] * f * (1 - f)
             dz[:, 2 * n : 3 * n] = dcc * i * (1 - g * g)
             dz[:, 3 * n :] = dh * tc * o * (1 - o)
-            hp = hs[t] if r is None else hs[t] * r
-            du += hp.T @ dz
             dhp = dz @ u.T
             dh_next = (dhp if r is None else dhp * r) + carry_h
             dc_next = dcc * f + carry_c
-        return dxw, dh_next, dc_next, du
+        return dxw, dh_next, dc_next, _recurrent_kernel_grad(xp, hs, r, dxw)
 
 
 class GRUSequence(Function):
@@ -176,8 +182,7 @@ class GRUSequence(Function):
         hs, acts, qhs, u, m, r = self.hs, self.acts, self.qhs, self.u, self.m, self.r
         n = hs.shape[-1]
         dxw = xp.empty(grad.shape[:2] + (3 * n,), dtype=grad.dtype)
-        du = xp.zeros_like(u)
-        db = xp.zeros((3 * n,), dtype=grad.dtype)
+        dqs = xp.empty_like(dxw)  # gradients of h_{t-1} @ U + b_rec
         dh_next = xp.zeros_like(hs[0])
         for t in range(grad.shape[1] - 1, -1, -1):
             dh = grad[:, t] + dh_next
@@ -191,14 +196,12 @@ class GRUSequence(Function):
             dx[:, :n] = dh * (hs[t] - hh) * z * (1 - z)
             dx[:, n : 2 * n] = dn * qhs[t] * rr * (1 - rr)
             dx[:, 2 * n :] = dn
-            dq = dx.copy()
+            dq = dqs[:, t]
+            dq[:, : 2 * n] = dx[:, : 2 * n]
             dq[:, 2 * n :] = dn * rr
-            db += dq.sum(axis=0)
-            hp = hs[t] if r is None else hs[t] * r
-            du += hp.T @ dq
             dhp = dq @ u.T
             dh_next = (dhp if r is None else dhp * r) + dh * z + carry
-        return dxw, dh_next, du, db
+        return dxw, dh_next, _recurrent_kernel_grad(xp, hs, r, dqs), dqs.sum(axis=(0, 1))
 
 
 def _check(name: str, xw, states, u, gates: int):
