@@ -83,6 +83,10 @@ class _Block(Layer):
         self._feedforward_intermediate_dense._maybe_build(tuple(shape))
         self._feedforward_output_dense._maybe_build(tuple(shape[:-1]) + (self.intermediate_dim,))
 
+    def _prefix_paths(self) -> None:
+        for w in self.weights:  # e.g. 'transformer_encoder/self_attention/query/kernel'
+            w.path = f"{self.name}/{w.path}"
+
     def _residual(self, x, norm, fn, training):
         """One sublayer with its residual connection, norm placed as ``normalize_first`` says."""
         y = fn(norm(x) if self.normalize_first else x)
@@ -138,6 +142,7 @@ class TransformerEncoder(_Block):
             "self", input_shape, input_shape
         )
         self._build_feedforward(input_shape)
+        self._prefix_paths()
         self.built = True
 
     def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
@@ -190,6 +195,7 @@ class TransformerDecoder(_Block):
                 "cross", shape, encoder_sequence_shape
             )
         self._build_feedforward(shape)
+        self._prefix_paths()
         self.built = True
 
     def call(self, decoder_sequence, encoder_sequence=None, decoder_padding_mask=None, decoder_attention_mask=None,
