@@ -18,6 +18,7 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.a, self.b
         xp = backend.namespace(g)
+        g = backend.contiguous(g)  # a zero-stride broadcast g would put matmul on its slow non-BLAS loop
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:  # inner product
             return (g * b if self.needs_grad[0] else None), (g * a if self.needs_grad[1] else None)
