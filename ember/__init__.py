@@ -6,10 +6,24 @@ High level (Keras-like): ``ember.layers``, ``ember.models``, ``ember.optimizers`
 ``import ember as keras`` runs Keras code that uses features ember has.
 """
 
+from ember import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    saving,
+    utils,
+    viz,
+)
 from ember._version import __version__
-
-from ember import backend, ops  # noqa: E402
-from ember.autograd import (  # noqa: E402
+from ember.autograd import (
     Tensor,
     Variable,
     enable_grad,
@@ -18,22 +32,9 @@ from ember.autograd import (  # noqa: E402
     set_grad_enabled,
     tensor,
 )
-from ember.backend import config  # noqa: E402
-from ember import (  # noqa: E402
-    activations,
-    callbacks,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    optimizers,
-    saving,
-    utils,
-    viz,
-)
-from ember.layers import Input  # noqa: E402
-from ember.models import Model, Sequential  # noqa: E402
+from ember.backend import config
+from ember.layers import Input
+from ember.models import Model, Sequential
 
 __all__ = [
     "__version__",
@@ -49,6 +50,7 @@ __all__ = [
     "ops",
     "activations",
     "callbacks",
+    "datasets",
     "initializers",
     "layers",
     "losses",

@@ -23,11 +23,13 @@ def test_dense_called_on_wrong_last_axis_names_layer_and_shapes():
         dense(np.zeros((5, 63)))
 
 
-def _assert_untouched(model, fn):
+def _assert_raises_and_untouched(model, fn, match):
+    """``fn`` raises ValueError matching ``match`` and leaves weights, optimizer and RNG as they were (E3)."""
     before = model.get_weights()
     state = ember.backend.random.get_state()
-    fn()
-    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    with pytest.raises(ValueError, match=match):
+        fn()
+    assert before and all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
     assert model.optimizer.iterations == 0
     assert ember.backend.random.get_state() == state
 
@@ -44,8 +46,7 @@ def _assert_untouched(model, fn):
 )
 def test_fit_rejects_bad_labels_before_training(y, match):
     model = _compiled()
-    with pytest.raises(ValueError, match=match):
-        _assert_untouched(model, lambda: model.fit(X, y, epochs=1, verbose=0))
+    _assert_raises_and_untouched(model, lambda: model.fit(X, y, epochs=1, verbose=0), match)
 
 
 def test_sparse_labels_given_to_categorical_loss_suggest_the_fix():

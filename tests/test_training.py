@@ -47,8 +47,8 @@ def test_same_seed_gives_bit_identical_weights_and_history():
     w2, h2 = _train_once(7)
     w3, _ = _train_once(8)
     assert h1 == h2
-    assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
-    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3))
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3, strict=True))
 
 
 def _run_optimizer_against_torch(ember_opt, torch_opt_fn, steps=5):

@@ -176,13 +176,17 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        """Weights that training updates (none when the layer is frozen)."""
-        return [w for w in self.weights if w.trainable] if self.trainable else []
+        """Weights that training updates: trainable weights of trainable layers (a frozen sub-layer's excluded)."""
+        if not self.trainable:
+            return []
+        ids = {id(w) for layer in self._flatten_layers() if layer.trainable for w in layer._weights if w.trainable}
+        return [w for w in self.weights if id(w) in ids]
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        """Weights that training does not update (e.g. BatchNormalization moving statistics)."""
-        return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
+        """Every weight not in :attr:`trainable_weights` (frozen layers, BatchNormalization statistics)."""
+        ids = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in ids]
 
     @property
     def trainable_variables(self) -> list[Variable]:

@@ -45,20 +45,6 @@ class Model(Trainer, Layer):
         self.history = None
 
     @property
-    def trainable_weights(self) -> list:
-        """Weights that training updates: trainable weights of trainable layers (a frozen sub-layer's excluded)."""
-        if not self.trainable:
-            return []
-        ids = {id(w) for layer in self._flatten_layers() if layer.trainable for w in layer._weights if w.trainable}
-        return [w for w in self.weights if id(w) in ids]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        """Every weight not in :attr:`trainable_weights` (frozen layers, BatchNormalization statistics)."""
-        ids = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in ids]
-
-    @property
     def layers(self) -> list[Layer]:
         """The directly tracked sub-layers, in creation order."""
         return list(self._layers)

@@ -213,3 +213,18 @@ def test_keras2_spellings():
     assert L.LeakyReLU(alpha=0.1).negative_slope == pytest.approx(0.1)
     assert L.Embedding(5, 2, input_length=3).get_config()["input_dim"] == 5
     assert L.Conv2D(2, 3, input_shape=(6, 6, 1))._input_shape_arg == (None, 6, 6, 1)
+
+
+def test_frozen_sublayer_weights_are_not_trainable_in_the_parent():
+    from ember import layers, models
+
+    inner = layers.Dense(2)
+    outer = models.Sequential([layers.Dense(3, input_dim=4), inner])
+    inner.trainable = False
+    assert [w.path for w in outer.trainable_weights] == [w.path for w in outer.layers[0].weights]
+    assert {id(w) for w in outer.non_trainable_weights} == {id(w) for w in inner.weights}
+    plain = layers.Layer()
+    plain.child = layers.Dense(2)
+    plain.child.build((None, 3))
+    plain.child.trainable = False
+    assert plain.trainable_weights == [] and len(plain.non_trainable_weights) == 2
