@@ -118,3 +118,9 @@ def test_mha_config_round_trip_and_errors():
         mha(q, v[:, :, 0])
     with pytest.raises(ValueError, match="attention_axes"):
         layers.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(1, 2))
+
+
+def test_mha_generic_layer_checks():
+    ember.testing.run_layer_test(layers.MultiHeadAttention, init_kwargs={"num_heads": H, "key_dim": 4},
+                                 input_shape=(B, T, E), expected_output_shape=(B, T, E),
+                                 expected_num_trainable_weights=8)  # fmt: skip

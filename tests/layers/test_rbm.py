@@ -91,3 +91,9 @@ def test_sampling_layer_and_kl():
     np.testing.assert_allclose(m.grad.numpy(), 1.0)  # reparameterisation: dz/dmu = 1
     with pytest.raises(ValueError, match=r"Sampling 's' expects \[z_mean, z_log_var\] of equal shapes"):
         layers.Sampling(name="s")([mean, log_var[:, :1]])
+
+
+def test_sampling_generic_checks():
+    ember.testing.run_layer_test(layers.Sampling, init_kwargs={"seed": 3, "add_kl_loss": True},
+                                 input_shape=[(4, 2), (4, 2)], expected_output_shape=(4, 2),
+                                 expected_num_trainable_weights=0, expected_num_losses=1)  # fmt: skip

@@ -274,3 +274,10 @@ def test_functional_encoder_decoder_with_initial_state():
     xe2 = xe.copy()
     xe2[:, 0] += 1.0  # the encoder's input reaches the decoder through its states
     assert not np.allclose(model.predict([xe2, xd], verbose=0), enc_out)
+
+
+def test_rnn_with_stacked_cells_generic_checks():
+    ember.testing.run_layer_test(
+        layers.RNN, init_kwargs={"cell": layers.StackedRNNCells([layers.GRUCell(3), layers.SimpleRNNCell(2)])},
+        input_shape=(B, T, F), expected_output_shape=(B, 2), expected_num_trainable_weights=6,
+    )  # fmt: skip

@@ -96,3 +96,10 @@ def test_generic_layer_checks(cls, kwargs, train):
 def test_bad_head_count():
     with pytest.raises(ValueError, match=r"TransformerEncoder 'enc'.*divisible by num_heads. Expected a multiple of 3"):
         layers.TransformerEncoder(FF, 3, name="enc")(_x())
+
+
+def test_token_and_position_embedding_generic_checks():
+    ember.testing.run_layer_test(layers.TokenAndPositionEmbedding,
+                                 init_kwargs={"vocabulary_size": 10, "sequence_length": 8, "embedding_dim": 4},
+                                 input_shape=(B, T), input_dtype="int64", expected_output_shape=(B, T, 4),
+                                 expected_num_trainable_weights=2)  # fmt: skip
