@@ -132,8 +132,8 @@ def main(steps: int = 1000, batch_size: int = 64, train_limit: int | None = None
                 g_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5))  # fmt: skip
     per_epoch = -(-len(x) // batch_size)
     start = time.time()
-    gan.fit(x, batch_size=batch_size, epochs=max(1, -(-steps // per_epoch)), steps_per_epoch=min(steps, per_epoch),
-            verbose=verbose)  # fmt: skip
+    epochs = max(1, -(-steps // per_epoch))  # `steps` batches in all, split evenly over the epochs
+    gan.fit(x, batch_size=batch_size, epochs=epochs, steps_per_epoch=-(-steps // epochs), verbose=verbose)
     with ember.no_grad():
         samples = gan.generator(ember.random.normal((classifier_samples, LATENT), seed=seed + 1), training=False)
     images = samples.numpy().reshape(-1, 28, 28)
