@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ember import backend
 from ember.autograd import Tensor
 from ember.ops import math as M
 from ember.ops._convert import as_tensor
@@ -49,24 +52,15 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     logits = matmul(qh, swapaxes(kh, -1, -2)) * scale
     if bias is not None:
         logits = logits + as_tensor(bias, logits)
-    keep = None if mask is None else (mask.data if isinstance(mask, Tensor) else mask)
+    xp = backend.namespace(logits.data)
+    keep = None if mask is None else xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
     if is_causal:
-        import numpy as np
-
-        from ember import backend
-
         t, s = q.shape[1], k.shape[1]
-        causal = backend.namespace(logits.data).asarray(np.tril(np.ones((t, s), dtype=bool)))
+        causal = xp.asarray(np.tril(np.ones((t, s), dtype=bool)))
         keep = causal if keep is None else keep & causal
     if keep is not None:
-        logits = M.where(Tensor._wrap(keep), logits, float(-_max_finite(logits.dtype)))
+        logits = M.where(Tensor._wrap(keep), logits, float(-np.finfo(logits.dtype).max))
     return transpose(matmul(softmax(logits, axis=-1), vh), (0, 2, 1, 3))
 
 
 scaled_dot_product_attention = dot_product_attention
-
-
-def _max_finite(dtype):
-    import numpy as np
-
-    return np.finfo(dtype).max
