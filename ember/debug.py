@@ -37,7 +37,7 @@ class detect_anomaly:
         >>> from ember.debug import detect_anomaly
         >>> with detect_anomaly():
         ...     try:
-        ...         ember.ops.log(ember.tensor([-1.0]))
+        ...         ember.tensor([float("nan")]) * 2.0
         ...     except FloatingPointError as e:
         ...         print(str(e).split(":")[0])
         detect_anomaly
