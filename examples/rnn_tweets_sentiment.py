@@ -6,7 +6,7 @@ zero-padded to 40 tokens. Model: ``Embedding(mask_zero=True)`` → ``LSTM(64)`` 
 ``Dense(3, softmax)``; the mask makes the recurrence skip the padding. Adam (lr 2e-3), batch 64.
 The majority-class rate is printed as the baseline.
 
-    python examples/rnn_tweets_sentiment.py [--cell lstm|gru] [--epochs 3]
+    python examples/rnn_tweets_sentiment.py [--cell lstm|gru] [--epochs 2]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def build_model(cell: str, vocab_size: int, units: int = 64, embed: int = 64) ->
     )
 
 
-def main(cell: str = "lstm", epochs: int = 3, train_limit: int | None = None, test_limit: int | None = None,
+def main(cell: str = "lstm", epochs: int = 2, train_limit: int | None = None, test_limit: int | None = None,
          seed: int = 0, verbose: int = 2) -> dict:  # fmt: skip
     """Train and evaluate; returns test accuracy, loss and the majority-class baseline."""
     ember.utils.set_random_seed(seed)
@@ -71,6 +71,6 @@ def main(cell: str = "lstm", epochs: int = 3, train_limit: int | None = None, te
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
     main(args.cell, args.epochs)
