@@ -32,6 +32,7 @@ __all__ = [
     "to_device",
     "errstate",
     "scatter_add",
+    "matmul_tn",
     "contiguous",
     "namespace",
     "special",
@@ -128,6 +129,19 @@ def contiguous(array):
     an op on a view equals the op on a copy bit for bit. Unlike ``ascontiguousarray`` it keeps 0-d arrays 0-d.
     """
     return array if array.flags.c_contiguous else namespace(array).ascontiguousarray(array)
+
+
+def matmul_tn(a, b):
+    """``a.T @ b`` for 2-D ``a`` ``(k, m)`` and ``b`` ``(k, n)``, computed as ``(b.T @ a).T`` when ``m < n``.
+
+    Both are the same product (up to summation order); the orientation matters for speed. With a long contracted axis
+    (a weight gradient summed over a batch of positions) and the short output side first,
+    multi-threaded OpenBLAS stalls when the machine is busy: (9, 43264) @ (43264, 32) measured
+    1.1 s on 2 loaded cores against 12 ms the other way round (1.7 ms either way when idle).
+    """
+    if a.shape[1] < b.shape[1]:
+        return (b.T @ a).T
+    return a.T @ b
 
 
 def scatter_add(out, index, values) -> None:

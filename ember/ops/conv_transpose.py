@@ -47,7 +47,7 @@ class ConvTranspose(Function):
         cols = im2col(full, self.geo)  # (m_in, taps * out_channels)
         x2 = self.x.reshape(-1, w.shape[-1])
         gx = (cols @ w.reshape(-1, w.shape[-1])).reshape(self.x.shape) if self.needs_grad[0] else None
-        gw = (cols.T @ x2).reshape(w.shape) if self.needs_grad[1] else None
+        gw = backend.matmul_tn(cols, x2).reshape(w.shape) if self.needs_grad[1] else None
         return gx, gw
 
     def backward_graph(self, g):
@@ -65,7 +65,9 @@ def _uncrop_tensor(getitem, pad, g, full_shape, crop):
     """:func:`_uncrop` with recorded ops: the part of ``g`` inside the full output, zero-padded around."""
     avail = [min(n, full_shape[i + 1] - lo) for i, (lo, n) in enumerate(crop)]
     part = getitem(g, (slice(None),) + tuple(slice(0, a) for a in avail) + (slice(None),))
-    widths = [(0, 0)] + [(lo, full_shape[i + 1] - lo - a) for i, ((lo, _), a) in enumerate(zip(crop, avail, strict=True))]
+    widths = [(0, 0)] + [
+        (lo, full_shape[i + 1] - lo - a) for i, ((lo, _), a) in enumerate(zip(crop, avail, strict=True))
+    ]
     return pad(part, widths + [(0, 0)])
 
 

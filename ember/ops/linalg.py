@@ -32,7 +32,10 @@ class MatMul(Function):
         if self.needs_grad[0]:
             ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs_grad[1]:
-            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+            if a2.ndim == 2 and g2.ndim == 2:  # the common Dense case: orientation chosen for BLAS
+                gb = backend.matmul_tn(a2, g2).reshape(b.shape)
+            else:
+                gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
 
     def backward_graph(self, g):
