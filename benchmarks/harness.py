@@ -12,6 +12,7 @@ two cannot drift apart silently.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -76,8 +77,9 @@ def synthetic_pool(workload: str, pool: int = POOL, seed: int = SEED):
     return xs, ys
 
 
+@functools.lru_cache(maxsize=1)
 def mnist1d_data():
-    """MNIST-1D with the paper's defaults: ``(x_train, y_train, x_test, y_test)``, 4000/1000 x 40."""
+    """MNIST-1D with the paper's defaults: ``(x_train, y_train, x_test, y_test)``, 4000/1000 x 40 (once per process)."""
     import mnist1d.data
 
     d = mnist1d.data.make_dataset(mnist1d.data.get_dataset_args())
