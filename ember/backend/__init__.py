@@ -8,6 +8,7 @@ backend is a matter of the namespace, not of rewriting layers (DESIGN.md §2).
   environment variable picks the one used at import time.
 - :mod:`ember.backend.config` holds the float dtype policy (``floatx``).
 - :mod:`ember.backend.random` holds ember's one seeded generator.
+- :mod:`ember.backend.allocator` tunes glibc malloc at import (``EMBER_MALLOPT=0`` opts out).
 
 This package imports no other ember module.
 """
@@ -20,7 +21,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ember.backend import config, random, special
+from ember.backend import allocator, config, random, special
 from ember.backend.config import floatx, set_floatx
 
 __all__ = [
@@ -163,6 +164,8 @@ def errstate(module: ModuleType, **kwargs):
         return np.errstate(**kwargs)
     return contextlib.nullcontext()
 
+
+allocator.apply()
 
 _env = os.environ.get("EMBER_BACKEND")
 if _env:
