@@ -4,8 +4,8 @@ One call builds the layer, runs it eagerly and symbolically, and checks output
 shapes, weight counts, freezing, the config round trip (same config, and the same
 output once the weights are copied over), ``set_weights`` errors, one training step
 (finite, non-zero gradients; a small step along ``-grad`` lowers the loss), and the
-save/load round trip through a model file (``ember.saving.save_model``/``load_model``
-when they exist, else ``Model.save_weights``/``load_weights``).
+save/load round trip through a ``.keras`` model file (``ember.saving.save_model``/``load_model``),
+with the layer inside a functional model so multi-input layers are covered too.
 Source: keras/src/testing/test_case.py (``run_layer_test``).
 """
 
@@ -166,30 +166,25 @@ def _check_training_step(layer_cls, layer, x, call_kwargs, seed):
 
 
 def _check_save_load(layer_cls, layer, x, out):
-    """Round trip through a model file; skipped for multi-input layers (they need a functional model)."""
+    """Round trip through a ``.keras`` file: the layer inside a functional model (any number of inputs)."""
     from ember import saving
     from ember.layers import Input
-    from ember.models import Sequential
+    from ember.models import Model
 
-    if isinstance(x, list):
-        return
-    model = Sequential([Input(shape=x.shape[1:], dtype=str(x.dtype)), layer])
-    expected = model.predict(x, verbose=0) if hasattr(model, "predict") else None
+    arrays = x if isinstance(x, list) else [x]
+    inputs = [Input(shape=a.shape[1:], dtype=str(a.dtype)) for a in arrays]
+    model = Model(inputs=inputs, outputs=layer(inputs if isinstance(x, list) else inputs[0]))
+    expected = model.predict(arrays, verbose=0)
     with tempfile.TemporaryDirectory() as tmp:
-        if hasattr(saving, "save_model") and hasattr(saving, "load_model"):
-            path = os.path.join(tmp, "model.keras")
-            saving.save_model(model, path)
-            loaded = saving.load_model(path, safe_mode=False)
-        else:
-            path = os.path.join(tmp, "model.weights.safetensors")
-            model.save_weights(path)
-            rebuilt = _from_config(layer_cls, layer.get_config())
-            loaded = Sequential([Input(shape=x.shape[1:], dtype=str(x.dtype)), rebuilt])
-            loaded.load_weights(path)
+        path = os.path.join(tmp, "model.keras")
+        saving.save_model(model, path)
+        loaded = saving.load_model(path, safe_mode=False)
         for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
             if not np.array_equal(a, b):
                 _fail(layer_cls, "weights differ after the save/load round trip")
-        if expected is not None and not np.array_equal(expected, loaded.predict(x, verbose=0), equal_nan=True):
+        got = loaded.predict(arrays, verbose=0)
+        pairs = zip(expected, got, strict=True) if isinstance(expected, list) else [(expected, got)]
+        if not all(np.array_equal(e, g, equal_nan=True) for e, g in pairs):
             _fail(layer_cls, "predictions differ after the save/load round trip")
 
 
