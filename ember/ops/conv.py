@@ -14,6 +14,7 @@ instead of a chain of slicing nodes, for speed (see benchmarks/bench_conv.py).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import NamedTuple
@@ -33,16 +34,22 @@ class Geometry(NamedTuple):
     pads: tuple
 
     def tap_slices(self):
-        """One index per kernel tap selecting its ``(batch, *out, channels)`` view of the padded input."""
-        for tap in itertools.product(*[range(k) for k in self.kernel]):
-            yield (
-                (slice(None),)
-                + tuple(
-                    slice(t * d, t * d + s * (o - 1) + 1, s)
-                    for t, d, s, o in zip(tap, self.dilation, self.strides, self.out, strict=False)
-                )
-                + (slice(None),)
-            )
+        """One index per kernel tap selecting its ``(batch, *out, channels)`` view of the padded input (an iterator;
+        the indices are computed once per geometry and cached)."""
+        return iter(_tap_slices(self))
+
+
+@functools.lru_cache(maxsize=256)
+def _tap_slices(geo: Geometry) -> tuple:
+    return tuple(
+        (slice(None),)
+        + tuple(
+            slice(t * d, t * d + s * (o - 1) + 1, s)
+            for t, d, s, o in zip(tap, geo.dilation, geo.strides, geo.out, strict=False)
+        )
+        + (slice(None),)
+        for tap in itertools.product(*[range(k) for k in geo.kernel])
+    )
 
 
 def _tuple(value, n: int, name: str, op: str) -> tuple:
@@ -275,6 +282,20 @@ def _check_ranks(x, w, op):
         raise TypeError(f"{op}: inputs and kernel must be floating point. Received: {x.dtype} and {w.dtype}")
 
 
+@functools.lru_cache(maxsize=256)
+def _conv_geometry(x_shape, w_shape, strides, padding, dilation_rate) -> Geometry:
+    rank = len(x_shape) - 2
+    return geometry(
+        x_shape[1:-1],
+        w_shape[:-2],
+        _tuple(strides, rank, "strides", "conv"),
+        padding,
+        _tuple(dilation_rate, rank, "dilation_rate", "conv"),
+        "conv",
+        x_shape,
+    )
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None) -> Tensor:
     """N-D convolution (cross-correlation, as in every DL framework), ``keras.ops.conv``.
 
@@ -318,15 +339,12 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"groups={groups if groups is not None else 'inferred'}, and {o} output channels must divide into the "
             f"groups. Received: inputs shape {x.shape}, kernel shape {w.shape}"
         )
-    geo = geometry(
-        x.shape[1:-1],
-        w.shape[:-2],
-        _tuple(strides, rank, "strides", "conv"),
-        padding,
-        _tuple(dilation_rate, rank, "dilation_rate", "conv"),
-        "conv",
-        x.shape,
-    )
+    try:  # the geometry depends only on these (hashable) arguments: computed once per shape (issue 6)
+        geo = _conv_geometry(x.shape, w.shape, strides, padding, dilation_rate)
+    except TypeError as e:  # unhashable arguments (e.g. lists): compute it uncached
+        if "unhashable" not in str(e):
+            raise
+        geo = _conv_geometry.__wrapped__(x.shape, w.shape, strides, padding, dilation_rate)
     return _from_channels_last(Conv.apply(x, w, geo=geo, groups=g), data_format, rank)
 
 

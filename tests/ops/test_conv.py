@@ -1,5 +1,7 @@
 """Convolutions: gradcheck (float64), torch parity (float32), Keras output shapes, errors, views."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -245,3 +247,21 @@ def test_large_conv_and_pool_random_direction_check_float32():
         dtype=np.float32,
         directions=5,
     )
+
+
+def test_conv_geometry_cache_accepts_lists_and_matches_uncached():
+    """The per-shape geometry cache: list arguments (unhashable) take the uncached path with the same result,
+    and a bad stride still raises on every call (errors are not cached)."""
+    C = importlib.import_module("ember.ops.conv")  # ops.conv is the function
+
+    x = np.random.default_rng(0).standard_normal((1, 6, 5, 2)).astype(np.float32)
+    k = np.random.default_rng(1).standard_normal((3, 2, 2, 3)).astype(np.float32)
+    a = ops.conv(x, k, strides=(2, 1), padding="same", dilation_rate=(1, 2)).numpy()
+    b = ops.conv(x, k, strides=[2, 1], padding="same", dilation_rate=[1, 2]).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert C._conv_geometry((1, 6, 5, 2), (3, 2, 2, 3), (2, 1), "same", (1, 2)) == C.geometry(
+        (6, 5), (3, 2), (2, 1), "same", (1, 2), "conv"
+    )
+    for _ in range(2):
+        with pytest.raises(ValueError, match="strides"):
+            ops.conv(x, k, strides=0)
