@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ember import initializers, ops
+from ember import activations, initializers, ops
 from ember.backend import random as _random
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.serialization import deserialize, deserialize_activation, serialize, serialize_activation
+from ember.ops import fused
 
 
 class Dense(Layer):
@@ -85,10 +86,14 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        x = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            x = x + self.bias
-        x = self.activation(x)
+        fused_name = _FUSED.get(self.activation) if self.bias is not None else None
+        if fused_name is not None and getattr(inputs, "dtype", None) == self.kernel.dtype:
+            x = fused.dense(inputs, self.kernel, self.bias, fused_name)  # one node, same values (issue 6)
+        else:
+            x = ops.matmul(inputs, self.kernel)
+            if self.bias is not None:
+                x = x + self.bias
+            x = self.activation(x)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(x))
         return x
@@ -106,6 +111,9 @@ class Dense(Layer):
         )
         return config
 
+
+# Activations ember.ops.fused.dense computes in the same node (and with the same formulas) as the composite.
+_FUSED = {activations.linear: "linear", ops.relu: "relu", ops.sigmoid: "sigmoid", ops.tanh: "tanh"}
 
 _WEIGHT_ARGS = (
     "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",

@@ -10,6 +10,8 @@ Issue 6 measures it against ``Dense``'s composition (benchmarks/RESULTS.md).
 
 from __future__ import annotations
 
+import math
+
 from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops._convert import as_tensor
@@ -21,7 +23,11 @@ class Dense(Function):
     # Hand-written backward for matmul + bias + activation: fewer nodes and passes (issue 6).
     def forward(self, x, kernel, bias, activation="linear"):
         xp = backend.namespace(x)
-        y = x @ kernel
+        x = backend.contiguous(x)  # op(view) == op(copy) bit for bit, as MatMul (RELIABILITY.md A7)
+        if x.ndim > 2:  # one GEMM over the flattened leading axes, as MatMul
+            y = (x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) @ kernel).reshape(x.shape[:-1] + (kernel.shape[1],))
+        else:
+            y = x @ kernel
         y += bias
         if activation == "relu":
             xp.maximum(y, y.dtype.type(0), out=y)
@@ -50,6 +56,30 @@ class Dense(Function):
         gk = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_grad[1] else None
         gb = g2.sum(axis=0) if self.needs_grad[2] else None
         return gx, gk, gb
+
+    def backward_graph(self, g):
+        # Double backward: the same gradients composed of differentiable ops on the recomputed pre-activation.
+        from ember.ops import activations as A
+        from ember.ops import linalg, reduction
+        from ember.ops import shape as S
+
+        x, kernel, bias = self.parents
+        act = self.activation
+        if act != "linear":
+            z = linalg.matmul(x, kernel) + bias
+            if act == "relu":
+                g = g * Tensor._wrap((z.data > 0).astype(g.dtype))
+            elif act == "sigmoid":
+                s = A.sigmoid(z)
+                g = g * s * (1 - s)
+            else:
+                t = A.tanh(z)
+                g = g * (1 - t * t)
+        units = kernel.shape[-1]
+        g2 = S.reshape(g, (-1, units))
+        gx = linalg.matmul(g, S.swapaxes(kernel, 0, 1))
+        gk = linalg.matmul(S.swapaxes(S.reshape(x, (-1, x.shape[-1])), 0, 1), g2)
+        return gx, gk, reduction.sum(g2, axis=0)
 
 
 def dense(x, kernel, bias, activation: str = "linear") -> Tensor:
