@@ -10,8 +10,6 @@ from ember import (
     activations,
     backend,
     callbacks,
-    datasets,
-    debug,
     initializers,
     layers,
     losses,
@@ -21,9 +19,7 @@ from ember import (
     optimizers,
     random,
     saving,
-    testing,
     utils,
-    viz,
 )
 from ember._version import __version__
 from ember.autograd import (
@@ -70,3 +66,19 @@ __all__ = [
     "Model",
     "Sequential",
 ]
+
+# Imported on first access (``ember.datasets``, ``from ember import testing``), not by ``import ember``:
+# nothing else needs them and they cost ~60 ms of the import (issue 6's < 0.3 s target).
+_LAZY = ("datasets", "debug", "testing", "viz")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"ember.{name}")  # also binds it on the package: called once
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 
 def _shape_text(shape) -> str:
@@ -109,6 +107,9 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
 
         atomic_write_bytes(to_file, dot.encode())
         return dot
+    import shutil  # here, not at module level: subprocess/shutil cost ~30 ms of `import ember`
+    import subprocess
+
     program = shutil.which("dot")
     if program is None:
         raise ImportError(
