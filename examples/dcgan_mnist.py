@@ -10,7 +10,7 @@ Evaluation (issue 5): 64 samples are written as a PNG grid, and a digit classifi
 ember (784 → 256 → 10 MLP, one epoch) labels 1,000 samples; reported is the share it labels
 confidently (top softmax probability ≥ 0.9) and the spread of those labels over the ten digits.
 
-    python examples/dcgan_mnist.py [--steps 1000] [--out gan_samples.png]
+    python examples/dcgan_mnist.py [--steps 3000] [--out gan_samples.png]
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def digit_classifier(x, y, seed: int = 0) -> ember.Sequential:
     return clf
 
 
-def main(steps: int = 1000, batch_size: int = 64, train_limit: int | None = None, out: str | None = None,
+def main(steps: int = 3000, batch_size: int = 64, train_limit: int | None = None, out: str | None = None,
          classifier_samples: int = 1000, seed: int = 0, verbose: int = 2) -> dict:  # fmt: skip
     """Train the GAN for about ``steps`` steps; returns the classifier's confident share of samples."""
     (x, y), (xt, yt) = ember.datasets.mnist.load_data()
@@ -155,7 +155,7 @@ def main(steps: int = 1000, batch_size: int = 64, train_limit: int | None = None
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--out", default="gan_samples.png")
     args = parser.parse_args()
     main(steps=args.steps, out=args.out)
