@@ -179,8 +179,15 @@ class Layer:
         """Weights that training updates: trainable weights of trainable layers (a frozen sub-layer's excluded)."""
         if not self.trainable:
             return []
-        ids = {id(w) for layer in self._flatten_layers() if layer.trainable for w in layer._weights if w.trainable}
-        return [w for w in self.weights if id(w) in ids]
+        layers = self._flatten_layers()  # one walk of the layer tree (train_step asks every step, issue 6)
+        ids = {id(w) for layer in layers if layer.trainable for w in layer._weights if w.trainable}
+        out, seen = [], set()
+        for layer in layers:  # the order of `weights`
+            for w in layer._weights:
+                if id(w) in ids and id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
 
     @property
     def non_trainable_weights(self) -> list[Variable]:

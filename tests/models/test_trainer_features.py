@@ -229,3 +229,21 @@ def test_compile_accepts_keras_extras_and_rejects_unknown_keywords():
     assert set(model.fit(x, y.astype("float32"), verbose=0).history) == {"loss", "mae"}
     with pytest.raises(TypeError, match="bogus"):
         model.compile("adam", "mse", bogus=1)
+
+
+def test_freezing_after_fit_excludes_frozen_weights_at_next_fit():
+    """train_step reads trainable_weights every step: a layer frozen between two fits must not move in the second."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    model = ember.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    first, second = model.layers
+    first.trainable = False
+    assert [id(w) for w in model.trainable_weights] == [id(second.kernel), id(second.bias)]
+    frozen = [w.numpy().copy() for w in first.weights]
+    moving = [w.numpy().copy() for w in second.weights]
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    for before, w in zip(frozen, first.weights, strict=True):
+        np.testing.assert_array_equal(before, w.numpy())
+    assert all(not np.array_equal(b, w.numpy()) for b, w in zip(moving, second.weights, strict=True))
