@@ -7,6 +7,8 @@ Variants:
   tob            Keras's ``model.train_on_batch(x, y)`` / ``model.predict_on_batch(x)`` on NumPy batches.
   eager_mallopt  eager, with glibc malloc told to keep blocks up to 32 MiB on the heap and not to trim
                  it (the peers' ``torch eager_mallopt``); changes the whole process, so run it alone.
+                 Since ember.backend.allocator applies the same settings at import, this equals ``eager``;
+                 run with ``EMBER_MALLOPT=0`` to measure ember without them.
 
 Usage: python -m benchmarks.bench_ember --workload W2 W3 --variant eager --repeat 3 [--smoke]
 """
