@@ -6,21 +6,7 @@ High level (Keras-like): ``ember.layers``, ``ember.models``, ``ember.optimizers`
 ``import ember as keras`` runs Keras code that uses features ember has.
 """
 
-from ember import (
-    activations,
-    backend,
-    callbacks,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    ops,
-    optimizers,
-    random,
-    saving,
-    utils,
-)
+from ember import backend, ops, random, utils
 from ember._version import __version__
 from ember.autograd import (
     Tensor,
@@ -32,8 +18,6 @@ from ember.autograd import (
     tensor,
 )
 from ember.backend import config
-from ember.layers import Input
-from ember.models import Model, Sequential
 
 __all__ = [
     "__version__",
@@ -57,6 +41,8 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
+    "regularizers",
+    "constraints",
     "random",
     "testing",
     "saving",
@@ -67,18 +53,27 @@ __all__ = [
     "Sequential",
 ]
 
-# Imported on first access (``ember.datasets``, ``from ember import testing``), not by ``import ember``:
-# nothing else needs them and they cost ~60 ms of the import (issue 6's < 0.3 s target).
-_LAZY = ("datasets", "debug", "testing", "viz")
+# The high-level packages are imported on first access (``ember.layers``, ``from ember import models``),
+# not by ``import ember``: the tensor face needs only backend/autograd/ops, and the Keras face costs
+# ~150 ms of imports that a script using tensors alone should not pay (issue 6's < 0.3 s target).
+_LAZY = (
+    "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
+    "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints",
+)  # fmt: skip
+_LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return importlib.import_module(f"ember.{name}")  # also binds it on the package: called once
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"ember.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_NAMES))

@@ -83,3 +83,18 @@ def test_backend_and_datasets_import_no_other_ember_package():
         for path in (ROOT / leaf).rglob("*.py"):
             for imported in module_level_imports(path):
                 assert _top(imported) in (None, leaf), f"{path} imports {imported}"
+
+
+def test_import_ember_loads_only_the_tensor_face():
+    """The Keras face loads on first use (issue 6: ``import ember`` < 0.3 s); the tensor face is there at once."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ember\n"
+        "heavy = [m for m in ('ember.layers', 'ember.models', 'ember.saving', 'sklearn', 'scipy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert ember.tensor([1.0]).relu().sum().item() == 1.0\n"
+        "assert ember.Sequential is ember.models.Sequential and 'ember.layers' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
