@@ -11,7 +11,7 @@ from __future__ import annotations
 from ember import ops
 from ember.autograd import Tensor
 from ember.ops._convert import as_tensor
-from ember.utils.registry import lookup
+from ember.utils.registry import class_from_config, lookup, serialize_object_config
 
 EPSILON = 1e-7
 
@@ -122,10 +122,7 @@ _REGISTRY = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min
 
 def serialize(constraint: Constraint) -> dict:
     """``{'module', 'class_name', 'config', 'registered_name'}`` (JSON-ready)."""
-    if not isinstance(constraint, Constraint):
-        raise TypeError(f"constraints.serialize: expected a Constraint. Received: {constraint!r}")
-    return {"module": "ember.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}  # fmt: skip
+    return serialize_object_config("constraint", "ember.constraints", constraint, Constraint)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Constraint:
@@ -136,10 +133,8 @@ def deserialize(config, custom_objects: dict | None = None) -> Constraint:
     """
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"constraints.deserialize: expected a dict with 'class_name'. Received: {config!r}")
-    cls = lookup("constraint", config["class_name"], {**_REGISTRY, **(custom_objects or {})}, allow_callable=False)
-    return cls.from_config(config.get("config") or {})
+    cls, cls_config = class_from_config("constraint", config, _REGISTRY, custom_objects)
+    return cls.from_config(cls_config)
 
 
 def get(identifier) -> Constraint | None:

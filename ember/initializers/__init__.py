@@ -25,7 +25,7 @@ from ember.initializers.initializers import (
     Zeros,
 )
 from ember.initializers.matrix import Identity, Orthogonal
-from ember.utils.registry import lookup
+from ember.utils.registry import class_from_config, lookup, serialize_object_config
 
 # Keras's lowercase aliases (``keras.initializers.he_normal(seed=1)``).
 zeros, ones, constant = Zeros, Ones, Constant
@@ -62,10 +62,7 @@ def serialize(initializer: Initializer) -> dict:
     Raises:
         TypeError: for objects that are not :class:`Initializer` instances.
     """
-    if not isinstance(initializer, Initializer):
-        raise TypeError(f"initializers.serialize: expected an Initializer. Received: {initializer!r}")
-    return {"module": "ember.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}  # fmt: skip
+    return serialize_object_config("initializer", "ember.initializers", initializer, Initializer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Initializer:
@@ -76,11 +73,8 @@ def deserialize(config, custom_objects: dict | None = None) -> Initializer:
     """
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"initializers.deserialize: expected a dict with 'class_name'. Received: {config!r}")
-    table = {**_REGISTRY, **(custom_objects or {})}
-    cls = lookup("initializer", config["class_name"], table, allow_callable=False)
-    return cls.from_config(config.get("config") or {})
+    cls, cls_config = class_from_config("initializer", config, _REGISTRY, custom_objects)
+    return cls.from_config(cls_config)
 
 
 def get(identifier) -> Initializer | None:

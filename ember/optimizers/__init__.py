@@ -12,7 +12,7 @@ from ember.optimizers.adamax import Adamax, Lion, Nadam
 from ember.optimizers.optimizer import Optimizer
 from ember.optimizers.rmsprop import RMSprop
 from ember.optimizers.sgd import SGD
-from ember.utils.registry import lookup
+from ember.utils.registry import class_from_config, lookup, serialize_object_config
 
 _CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
 _REGISTRY = {**{c.__name__.lower(): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}}
@@ -20,10 +20,7 @@ _REGISTRY = {**{c.__name__.lower(): c for c in _CLASSES}, **{c.__name__: c for c
 
 def serialize(optimizer: Optimizer) -> dict:
     """``{'module', 'class_name', 'config', 'registered_name'}`` (JSON-ready)."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizers.serialize: expected an Optimizer. Received: {optimizer!r}")
-    return {"module": "ember.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}  # fmt: skip
+    return serialize_object_config("optimizer", "ember.optimizers", optimizer, Optimizer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Optimizer:
@@ -34,10 +31,8 @@ def deserialize(config, custom_objects: dict | None = None) -> Optimizer:
     """
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name'. Received: {config!r}")
-    cls = lookup("optimizer", config["class_name"], {**_REGISTRY, **(custom_objects or {})}, allow_callable=False)
-    return cls.from_config(config.get("config") or {}, custom_objects)
+    cls, cls_config = class_from_config("optimizer", config, _REGISTRY, custom_objects)
+    return cls.from_config(cls_config, custom_objects)
 
 
 def get(identifier) -> Optimizer:

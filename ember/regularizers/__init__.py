@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ember import ops
 from ember.autograd import Tensor
-from ember.utils.registry import lookup
+from ember.utils.registry import class_from_config, lookup, serialize_object_config
 
 
 def _factor(cls: str, name: str, value) -> float:
@@ -115,10 +115,7 @@ _REGISTRY = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2
 
 def serialize(regularizer: Regularizer) -> dict:
     """``{'module', 'class_name', 'config', 'registered_name'}`` (JSON-ready)."""
-    if not isinstance(regularizer, Regularizer):
-        raise TypeError(f"regularizers.serialize: expected a Regularizer. Received: {regularizer!r}")
-    return {"module": "ember.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}  # fmt: skip
+    return serialize_object_config("regularizer", "ember.regularizers", regularizer, Regularizer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
@@ -129,10 +126,8 @@ def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
     """
     if isinstance(config, str):
         return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"regularizers.deserialize: expected a dict with 'class_name'. Received: {config!r}")
-    cls = lookup("regularizer", config["class_name"], {**_REGISTRY, **(custom_objects or {})}, allow_callable=False)
-    return cls.from_config(config.get("config") or {})
+    cls, cls_config = class_from_config("regularizer", config, _REGISTRY, custom_objects)
+    return cls.from_config(cls_config)
 
 
 def get(identifier) -> Regularizer | None:

@@ -85,7 +85,7 @@ def test_serialize_round_trip_gives_same_draws(name):
 def test_get_rejects_unknown_names_listing_valid_ones():
     with pytest.raises(ValueError, match="Unknown initializer: 'glorot_unifrom'.*glorot_uniform"):
         initializers.get("glorot_unifrom")
-    with pytest.raises(TypeError, match="expected an Initializer"):
+    with pytest.raises(TypeError, match="expected an instance of Initializer"):
         initializers.serialize("zeros")
 
 
