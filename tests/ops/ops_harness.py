@@ -262,3 +262,34 @@ def check_views(op: Op, case):
     for a, b in zip(ins_v, ins_c, strict=False):
         if a.requires_grad:
             np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+def standard_op_tests(cases):
+    """The five checks every op family runs on its ``cases``, as test functions to bind in a test module.
+
+    Returns ``(test_gradcheck, test_matches_torch, test_double_backward, test_backward_structure,
+    test_views_equal_copies)``: float64 gradcheck on each backend, float32 torch parity, double
+    backward, backward structure (A3) and op(view) == op(copy) (A7).
+    """
+
+    @pytest.mark.parametrize("op,case", cases)
+    def test_gradcheck(op, case, on_backend):
+        check_gradcheck(op, case)
+
+    @pytest.mark.parametrize("op,case", cases)
+    def test_matches_torch(op, case):
+        compare_with_torch(op, sample_case(case))
+
+    @pytest.mark.parametrize("op,case", cases)
+    def test_double_backward(op, case):
+        check_gradgrad(op, case)
+
+    @pytest.mark.parametrize("op,case", cases)
+    def test_backward_structure(op, case):
+        check_structure(op, case)
+
+    @pytest.mark.parametrize("op,case", cases)
+    def test_views_equal_copies(op, case):
+        check_views(op, case)
+
+    return test_gradcheck, test_matches_torch, test_double_backward, test_backward_structure, test_views_equal_copies

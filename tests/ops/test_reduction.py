@@ -8,12 +8,7 @@ from ops_harness import (
     Op,
     Uniform,
     cases_of,
-    check_gradcheck,
-    check_gradgrad,
-    check_structure,
-    check_views,
-    compare_with_torch,
-    sample_case,
+    standard_op_tests,
 )
 
 import ember
@@ -91,29 +86,9 @@ OPS = [
 CASES = cases_of(OPS)
 
 
-@pytest.mark.parametrize("op,case", CASES)
-def test_gradcheck(op, case, on_backend):
-    check_gradcheck(op, case)
-
-
-@pytest.mark.parametrize("op,case", CASES)
-def test_matches_torch(op, case):
-    compare_with_torch(op, sample_case(case))
-
-
-@pytest.mark.parametrize("op,case", CASES)
-def test_double_backward(op, case):
-    check_gradgrad(op, case)
-
-
-@pytest.mark.parametrize("op,case", CASES)
-def test_backward_structure(op, case):
-    check_structure(op, case)
-
-
-@pytest.mark.parametrize("op,case", CASES)
-def test_views_equal_copies(op, case):
-    check_views(op, case)
+test_gradcheck, test_matches_torch, test_double_backward, test_backward_structure, test_views_equal_copies = (
+    standard_op_tests(CASES)
+)
 
 
 def test_max_ties_share_the_gradient_evenly():
