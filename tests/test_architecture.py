@@ -99,3 +99,15 @@ def test_import_ember_loads_only_the_tensor_face():
         "assert ember.Sequential is ember.models.Sequential and 'ember.layers' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_no_package_file_exceeds_400_lines():
+    """STYLE.md rule 9 (a file stays under ~400 lines), checked with tools/loc.py's counter."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("loc", ROOT.parent / "tools" / "loc.py")
+    loc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loc)
+    lengths = loc.file_lengths(ROOT)
+    assert len(lengths) > 100
+    assert {p: n for p, n in lengths.items() if n > 400} == {}
