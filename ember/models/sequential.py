@@ -35,6 +35,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._input_shape = None
+        self._batch_size = None  # fixed by Input(batch_size=...), as stateful RNNs need
         for layer in layers or []:
             self.add(layer)
 
@@ -45,11 +46,11 @@ class Sequential(Model):
             TypeError: if ``layer`` is not a Layer or an Input.
         """
         if isinstance(layer, KerasTensor) and layer.history is None:
-            self._input_shape = layer.shape
+            self._input_shape, self._batch_size = layer.shape, layer.shape[0]
             self.built = False
             return
         if isinstance(layer, InputLayer):
-            self._input_shape = layer.shape
+            self._input_shape, self._batch_size = layer.shape, layer.batch_size
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -68,9 +69,12 @@ class Sequential(Model):
         return layer
 
     def build(self, input_shape=None) -> None:
-        """Build every layer in turn, recording each output shape (batch axis ``None``)."""
+        """Build every layer in turn, recording each output shape.
+
+        The batch axis is ``None`` unless an ``Input(batch_size=...)`` fixed it.
+        """
         shape = tuple(input_shape if input_shape is not None else self._input_shape)
-        shape = (None,) + shape[1:]
+        shape = (self._batch_size,) + shape[1:]
         self._input_shape = shape
         for layer in self._layers:
             layer._maybe_build(shape)
@@ -100,6 +104,8 @@ class Sequential(Model):
         config = {"name": self.name, "layers": [serialize_object(layer) for layer in self._layers]}
         if self._input_shape is not None:
             config["input_shape"] = list(self._input_shape[1:])
+        if self._batch_size is not None:
+            config["batch_size"] = self._batch_size
         return config
 
     @classmethod
@@ -109,7 +115,8 @@ class Sequential(Model):
 
         model = cls(name=config.get("name"))
         if config.get("input_shape") is not None:
-            model._input_shape = (None,) + tuple(config["input_shape"])
+            model._batch_size = config.get("batch_size")
+            model._input_shape = (model._batch_size,) + tuple(config["input_shape"])
         for entry in config.get("layers", []):
             model.add(deserialize_layer(entry, custom_objects, safe_mode))
         return model

@@ -6,9 +6,21 @@ from __future__ import annotations
 def _fmt_shape(shape) -> str:
     if shape is None:
         return "?"
-    if isinstance(shape, list):
-        return ", ".join(_fmt_shape(s) for s in shape)
+    if isinstance(shape, list):  # several outputs, e.g. an LSTM with return_state=True
+        return "[" + ", ".join(_fmt_shape(s) for s in shape) + "]"
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Split ``text`` into lines of at most ``width`` characters, breaking only between shapes."""
+    pieces = text.replace("), ", "),\0").split("\0")
+    lines = [pieces[0]]
+    for piece in pieces[1:]:
+        if len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines
 
 
 def _bytes(n: int) -> str:
@@ -48,8 +60,11 @@ def summary_lines(model, rows, line_length: int | None = None) -> list[str]:
     lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━"), row(header, "┃"), rule("┡", "╇", "┩", "━")]
     for i, (name, shape, params, *links) in enumerate(rows):
         inbound = (links[0] or ["-"]) if connected else []
-        lines.append(row((name, _fmt_shape(shape), f"{params:,}", *inbound[:1])))
-        lines += [row(("", "", "", link)) for link in inbound[1:]]
+        shapes = _wrap(_fmt_shape(shape), widths[1] - 2)
+        lines.append(row((name, shapes[0], f"{params:,}", *inbound[:1])))
+        for j in range(1, max(len(shapes), len(inbound))):
+            more = shapes[j] if j < len(shapes) else ""
+            lines.append(row(("", more, "", *([inbound[j] if j < len(inbound) else ""] if connected else []))))
         if i < len(rows) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))

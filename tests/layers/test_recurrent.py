@@ -227,6 +227,20 @@ def test_time_distributed_and_config_round_trip():
 
 
 # ---------------------------------------------------------------------- errors
+def test_sequential_input_batch_size_reaches_a_stateful_layer_and_survives_save(tmp_path):
+    """Keras's ``Sequential([Input((T, F), batch_size=B), LSTM(..., stateful=True)])`` builds and keeps its state."""
+    x = _x()
+    model = ember.Sequential([ember.Input((T, F), batch_size=B), layers.LSTM(U, stateful=True)])
+    reference = ember.Sequential([ember.Input((T, F)), layers.LSTM(U)])
+    reference.set_weights(model.get_weights())
+    model(x[:, :2])
+    np.testing.assert_allclose(model(x[:, 2:]).numpy(), reference(x).numpy(), atol=1e-6)  # state carried over
+    model.save(tmp_path / "stateful.keras")
+    loaded = ember.saving.load_model(tmp_path / "stateful.keras")
+    assert loaded.layers[0].stateful and loaded._batch_size == B
+    np.testing.assert_allclose(loaded(x).numpy(), reference(x).numpy(), atol=1e-6)
+
+
 def test_bad_input_errors_name_layer_expected_received():
     layer = layers.LSTM(U, name="enc")
     with pytest.raises(ValueError, match=r"LSTM 'enc' expects 3-D input.*Received: shape=\(3, 5\)"):

@@ -50,3 +50,12 @@ def test_chain_functional_summary_has_three_columns():
     x = ember.Input(shape=(3,))
     lines = _lines(ember.Model(x, layers.Dense(2)(layers.Dense(4)(x))))
     assert "Connected to" not in lines[2] and len(lines[1]) == 75
+
+
+def test_multi_output_layer_lists_every_shape_wrapped_inside_its_column():
+    x = ember.Input(shape=(5, 3))
+    lines = _lines(ember.Model(x, layers.LSTM(8, return_state=True, name="lstm")(x)))
+    at = next(i for i, line in enumerate(lines) if "lstm (LSTM)" in line)
+    cell = (lines[at].split("│")[2] + lines[at + 1].split("│")[2]).split()
+    assert " ".join(cell) == "[(None, 8), (None, 8), (None, 8)]"  # all three outputs: sequence end, h, c
+    assert len({len(line) for line in lines[1:-3]}) == 1  # the wrapped shape keeps the borders aligned
