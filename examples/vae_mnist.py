@@ -15,26 +15,11 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-
 import ember
 import ember.datasets
 from ember import layers, ops
 
 LATENT = 16
-
-
-def save_png_grid(images: np.ndarray, path: str, rows: int = 8) -> None:
-    """Tile ``(n, 28, 28)`` images in [0, 1] into one PNG (matplotlib writes it)."""
-    import matplotlib.image
-
-    n, h, w = images.shape
-    cols = -(-n // rows)
-    grid = np.ones((rows * (h + 2), cols * (w + 2)))
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = img
-    matplotlib.image.imsave(path, grid, cmap="gray", vmin=0, vmax=1)
 
 
 class VAE(ember.Model):
@@ -107,7 +92,7 @@ def main(epochs: int = 10, train_limit: int | None = None, test_limit: int | Non
     if out:
         with ember.no_grad():
             z = ember.random.normal((64, LATENT), seed=seed)
-            save_png_grid(ops.sigmoid(vae.decode(z)).numpy().reshape(-1, 28, 28), out)
+            ember.viz.save_image_grid(ops.sigmoid(vae.decode(z)).numpy().reshape(-1, 28, 28), out, rows=8)
     print(f"VAE on MNIST: test ELBO {result['elbo']:.1f} nats/image (reconstruction {result['reconstruction']:.1f}, "
           f"KL {result['kl']:.1f}) after {epochs} epochs, {time.time() - start:.0f} s"
           + (f"; samples in {out}" if out else ""))  # fmt: skip
