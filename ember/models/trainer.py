@@ -290,6 +290,8 @@ class Trainer(Evaluator):
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > start and getattr(self, "optimizer", None) is not None:  # Keras: EMA weights, if any, go in
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cb.on_train_end({k: v[-1] for k, v in history.history.items()})
         self.history = history
         return history

@@ -205,6 +205,14 @@ def decay(param, factor: float, scratch) -> None:
     param -= scratch
 
 
+def moving_average(average, value, momentum: float, scratch) -> None:
+    """``average = momentum * average + (1 - momentum) * value`` in place (an optimizer's EMA of a variable)."""
+    xp = backend.namespace(average)
+    average *= momentum
+    xp.multiply(value, 1 - momentum, out=scratch)
+    average += scratch
+
+
 def zeros_like(array):
     """A zero buffer like ``array`` (for optimizer slots)."""
     return backend.namespace(array).zeros_like(array)

@@ -8,8 +8,8 @@ from ember.autograd import Tensor, no_grad
 from ember.ops import updates
 
 # Keras-only options that ember's eager optimizers do not implement: from_config accepts them when inactive.
-_KERAS_ONLY = {"use_ema": False, "loss_scale_factor": None, "gradient_accumulation_steps": None}
-_KERAS_IGNORED = ("ema_momentum", "ema_overwrite_frequency", "jit_compile", "is_legacy_optimizer")
+_KERAS_ONLY = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
+_KERAS_IGNORED = ("jit_compile", "is_legacy_optimizer")
 
 
 class Optimizer:
@@ -29,6 +29,13 @@ class Optimizer:
         clipnorm: clip each gradient to this L2 norm, or ``None``. Defaults to ``None``.
         clipvalue: clip each gradient element to ``±clipvalue``, or ``None``. Defaults to ``None``.
         global_clipnorm: clip all gradients jointly to this global norm, or ``None``. Defaults to ``None``.
+        use_ema: keep an exponential moving average of each variable (Polyak averaging):
+            ``average = m * average + (1 - m) * variable`` after each step, with ``m = 0`` on the
+            first step and ``ema_momentum`` after it, as Keras. ``fit`` then writes the averages
+            into the variables when training ends (:meth:`finalize_variable_values`). Defaults to ``False``.
+        ema_momentum: ``m`` above, in ``[0, 1]``. Defaults to ``0.99``.
+        ema_overwrite_frequency: also overwrite the variables with their averages every this many
+            steps, or ``None`` for never. Defaults to ``None``.
         name: defaults to the Keras name of the optimizer (``'adam'``, ``'SGD'``, ...).
 
     Use ``apply_gradients(zip(grads, vars))`` / ``apply(grads, vars)`` as in
@@ -37,15 +44,16 @@ class Optimizer:
     ``set_state(vars, state)`` save and restore the step counter and slots.
 
     Raises:
-        ValueError: if more than one of the clipping options is set, or the
-            gradient and variable counts differ.
+        ValueError: if more than one of the clipping options is set, the
+            gradient and variable counts differ, or an EMA option is out of range.
         TypeError: for unknown keyword arguments.
     """
 
     default_name = None
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **kwargs):  # fmt: skip
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None,
+                 **kwargs):  # fmt: skip
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(kwargs)}")
         if sum(x is not None for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -53,6 +61,16 @@ class Optimizer:
                 f"{type(self).__name__}: only one of clipnorm, clipvalue and global_clipnorm can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
             )
+        if use_ema and not 0 <= ema_momentum <= 1:
+            raise ValueError(f"{type(self).__name__}: `ema_momentum` must be in [0, 1]. Received: {ema_momentum}")
+        if use_ema and ema_overwrite_frequency is not None and (
+            isinstance(ema_overwrite_frequency, bool) or not isinstance(ema_overwrite_frequency, int)
+            or ema_overwrite_frequency < 1
+        ):  # fmt: skip
+            raise ValueError(f"{type(self).__name__}: `ema_overwrite_frequency` must be an int >= 1 or None. "
+                             f"Received: {ema_overwrite_frequency!r}")  # fmt: skip
+        self.use_ema, self.ema_momentum = bool(use_ema), ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
         self._learning_rate = learning_rate
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
         self.global_clipnorm = global_clipnorm
@@ -98,6 +116,30 @@ class Optimizer:
             if getattr(v, "constraint", None) is not None:
                 with no_grad():
                     v.assign(v.constraint(v))
+        if self.use_ema:
+            self._update_averages([v for _, v in pairs])
+
+    def _update_averages(self, variables) -> None:
+        # Keras: momentum 0 on the first step (the average starts at the variable), then ema_momentum.
+        momentum = 0.0 if self.iterations == 1 else self.ema_momentum
+        overwrite = self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0
+        for v in variables:
+            slots = self._slots[id(v)]
+            updates.moving_average(slots["average"], v.data, momentum, slots["_scratch"])
+            if overwrite:
+                updates.copy_into(v.data, slots["average"])
+
+    def finalize_variable_values(self, var_list) -> None:
+        """With ``use_ema``, write each variable's moving average into it (Keras; ``fit`` calls this at the end).
+
+        Variables this optimizer has not stepped are left alone; without ``use_ema`` nothing changes.
+        """
+        if not self.use_ema:
+            return
+        for v in var_list:
+            slots = self._slots.get(id(v))
+            if slots is not None:
+                updates.copy_into(v.data, slots["average"])
 
     def step(self, variables) -> None:
         """Apply each variable's ``.grad`` (PyTorch-style loops); variables without one are skipped."""
@@ -164,6 +206,8 @@ class Optimizer:
         slots = self._slots.get(id(v))
         if slots is None:
             slots = self._slots[id(v)] = self.build_slots(v.data)
+            if self.use_ema:
+                slots["average"] = updates.zeros_like(v.data)
             slots["_scratch"] = updates.empty_like(v.data)
         return slots
 
@@ -228,14 +272,16 @@ class Optimizer:
         if hasattr(lr, "get_config"):
             lr = {"class_name": type(lr).__name__, "config": lr.get_config()}
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}  # fmt: skip
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency}  # fmt: skip
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """Rebuild from :meth:`get_config`'s output (or a Keras 3 optimizer config).
 
         Raises:
-            ValueError: for Keras-only options ember does not implement (``use_ema=True``, ...).
+            ValueError: for Keras-only options ember does not implement (``loss_scale_factor``,
+                ``gradient_accumulation_steps``).
         """
         from ember.optimizers import schedules
 

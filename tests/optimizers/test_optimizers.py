@@ -145,8 +145,8 @@ def test_errors_are_clear():
         optimizers.RMSprop(lr=0.1)
     with pytest.raises(ValueError, match="2 gradients for 1 variables"):
         optimizers.SGD().apply([GRADS[0], GRADS[1]], [ember.Variable(W0.copy())])
-    with pytest.raises(ValueError, match="use_ema=True is not supported"):
-        optimizers.Adam.from_config({**optimizers.Adam().get_config(), "use_ema": True})
+    with pytest.raises(ValueError, match="gradient_accumulation_steps=4 is not supported"):
+        optimizers.Adam.from_config({**optimizers.Adam().get_config(), "gradient_accumulation_steps": 4})
 
 
 def test_keras_config_with_inactive_extras_loads():
