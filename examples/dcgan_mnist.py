@@ -3,10 +3,14 @@
 Generator: [z (64), one-hot digit (10)] → Dense(7·7·64) → BatchNorm → LeakyReLU → Conv2DTranspose(32, 4,
 stride 2) → BatchNorm → LeakyReLU → Conv2DTranspose(1, 4, stride 2, sigmoid) = a 28×28 image.
 Discriminator: [image, one-hot digit as 10 constant 28×28 maps] → Conv2D(32, 4, stride 2) → LeakyReLU(0.2)
-→ Conv2D(64, 4, stride 2) → LeakyReLU(0.2) → Flatten → Dense(1) logit. The label conditioning is Mirza &
-Osindero's (2014) conditional GAN, wired as in Keras's ``conditional_gan`` example; ``--unconditional`` drops
-it (a plain DCGAN: z only, image only). Non-saturating loss, Adam (lr 2e-4, β1 0.5) for each network, batch 64,
-two optimizers in one ``train_step``.
+→ Dropout(0.3) → Conv2D(64, 4, stride 2) → LeakyReLU(0.2) → Dropout(0.3) → Flatten → Dense(1) logit (the
+dropout as in TensorFlow's DCGAN tutorial). The label conditioning is Mirza & Osindero's (2014) conditional GAN,
+wired as in Keras's ``conditional_gan`` example; ``--unconditional`` drops it (a plain DCGAN: z only, image
+only). Non-saturating loss, Adam (lr 2e-4, β1 0.5) for each network, batch 64, two optimizers in one
+``train_step``. The generator is sampled with the exponential moving average of its weights (the optimizer's
+``use_ema=True, ema_momentum=0.999``, written in by ``finalize_variable_values`` after ``fit``; Yazıcı et al.
+2019, "The Unusual Effectiveness of Averaging in GAN Training"): on this recipe the raw weights oscillate
+between about 65 % and 80 % confident samples from step to step, the average does not.
 
 Evaluation (issue 5): a digit classifier trained here with ember (Keras's ``mnist_convnet``: two 3×3 convs,
 two max-pools, dropout, softmax; 2 epochs) labels 1,000 samples, 100 asked for each digit. Reported: the share
@@ -14,7 +18,7 @@ it labels confidently (top softmax probability ≥ 0.9), for the conditional GAN
 *as the digit that was asked for*, the confident labels per digit, and as the ceiling the share of real test
 digits the same classifier labels confidently. 64 samples (or 10 per digit, one row each) go to a PNG grid.
 
-    python examples/dcgan_mnist.py [--steps 6000] [--unconditional] [--out gan_samples.png]
+    python examples/dcgan_mnist.py [--steps 10000] [--unconditional] [--out gan_samples.png]
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ def discriminator(conditional: bool = True) -> ember.Model:
         digit = ember.Input((10,), name="digit")
         maps = layers.UpSampling2D(28)(layers.Reshape((1, 1, 10))(digit))  # (batch, 28, 28, 10), constant per map
         h = layers.Concatenate()([image, maps])
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding="same")(h))
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(64, 4, strides=2, padding="same")(h))
+    h = layers.Dropout(0.3)(layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding="same")(h)))
+    h = layers.Dropout(0.3)(layers.LeakyReLU(0.2)(layers.Conv2D(64, 4, strides=2, padding="same")(h)))
     logit = layers.Dense(1)(layers.Flatten()(h))
     return ember.Model([image, digit] if conditional else image, logit, name="discriminator")
 
@@ -132,7 +136,7 @@ def digit_classifier(x, y, epochs: int = 2, seed: int = 0) -> ember.Sequential:
     return clf
 
 
-def main(steps: int = 6000, batch_size: int = 64, conditional: bool = True, train_limit: int | None = None,
+def main(steps: int = 10000, batch_size: int = 64, conditional: bool = True, train_limit: int | None = None,
          out: str | None = None, classifier_samples: int = 1000, classifier_epochs: int = 2, seed: int = 0,
          verbose: int = 2) -> dict:  # fmt: skip
     """Train the GAN for ``steps`` batches and score its samples with an ember digit classifier."""
@@ -148,12 +152,13 @@ def main(steps: int = 6000, batch_size: int = 64, conditional: bool = True, trai
     ember.utils.set_random_seed(seed)
     gan = GAN(conditional=conditional)
     gan.compile(d_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5),
-                g_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5))  # fmt: skip
+                g_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True, ema_momentum=0.999))  # fmt: skip
     per_epoch = -(-len(x) // batch_size)
     epochs = max(1, -(-steps // per_epoch))  # `steps` batches in all, split evenly over the epochs
     start = time.time()
     targets = (np.eye(10, dtype="float32")[y],) if conditional else ()
     gan.fit(x, *targets, batch_size=batch_size, epochs=epochs, steps_per_epoch=-(-steps // epochs), verbose=verbose)
+    gan.g_optimizer.finalize_variable_values(gan.generator.trainable_weights)  # sample with the averaged weights
     train_seconds = time.time() - start
 
     asked = np.arange(classifier_samples) % 10  # 100 samples asked for each digit
@@ -187,7 +192,7 @@ def main(steps: int = 6000, batch_size: int = 64, conditional: bool = True, trai
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--unconditional", action="store_true", help="a plain DCGAN: no digit labels")
     parser.add_argument("--out", default="gan_samples.png")
     args = parser.parse_args()
