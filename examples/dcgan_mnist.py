@@ -154,10 +154,11 @@ def main(steps: int = 10000, batch_size: int = 64, conditional: bool = True, tra
     gan.compile(d_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5),
                 g_optimizer=ember.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True, ema_momentum=0.999))  # fmt: skip
     per_epoch = -(-len(x) // batch_size)
-    epochs = max(1, -(-steps // per_epoch))  # `steps` batches in all, split evenly over the epochs
+    epochs = max(1, -(-steps // per_epoch))  # about `steps` batches in all, split evenly over the epochs
+    steps_per_epoch = -(-steps // epochs)
     start = time.time()
     targets = (np.eye(10, dtype="float32")[y],) if conditional else ()
-    gan.fit(x, *targets, batch_size=batch_size, epochs=epochs, steps_per_epoch=-(-steps // epochs), verbose=verbose)
+    gan.fit(x, *targets, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=verbose)
     gan.g_optimizer.finalize_variable_values(gan.generator.trainable_weights)  # sample with the averaged weights
     train_seconds = time.time() - start
 
@@ -183,7 +184,8 @@ def main(steps: int = 10000, batch_size: int = 64, conditional: bool = True, tra
     }
     kind = "conditional DCGAN" if conditional else "DCGAN"
     asked_text = f", {result['confident_as_asked']:.1%} as the digit asked for" if conditional else ""
-    print(f"{kind} on MNIST after {steps} steps ({train_seconds:.0f} s): {result['confident_share']:.1%} of "
+    done = epochs * steps_per_epoch
+    print(f"{kind} on MNIST after {done} steps ({train_seconds:.0f} s): {result['confident_share']:.1%} of "
           f"{classifier_samples} samples labelled with probability >= 0.9{asked_text} by an ember CNN (test "
           f"accuracy {clf_acc:.4f}; it labels {real_confident:.1%} of real test digits so); confident labels per "
           f"digit {counts.tolist()}" + (f"; grid in {out}" if out else ""))  # fmt: skip
