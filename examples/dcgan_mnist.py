@@ -110,12 +110,13 @@ class GAN(ember.Model):
         logits = self.judge(ops.concatenate([real, fake], axis=0), both)
         labels = ember.tensor(np.concatenate([np.ones((n, 1)), np.zeros((n, 1))]).astype("float32"))
         d_loss = ops.mean(ops.sigmoid_cross_entropy(labels, logits))
-        _step(d_loss, self.discriminator.trainable_weights, self.d_optimizer)
+        d_weights = self.discriminator.trainable_weights  # one walk of D's layers per step
+        _step(d_loss, d_weights, self.d_optimizer)
         # Non-saturating generator loss: make D call fresh fakes real.
         fake_logits = self.judge(self.generate(ember.random.normal((n, LATENT)), digits, training=True), digits)
         g_loss = ops.mean(ops.sigmoid_cross_entropy(ops.ones_like(fake_logits), fake_logits))
         _step(g_loss, self.generator.trainable_weights, self.g_optimizer)
-        for p in self.discriminator.trainable_weights:  # D's grads from the G step are not used
+        for p in d_weights:  # D's grads from the G step are not used
             p.grad = None
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

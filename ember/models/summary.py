@@ -62,9 +62,11 @@ def summary_lines(model, rows, line_length: int | None = None) -> list[str]:
         inbound = (links[0] or ["-"]) if connected else []
         shapes = _wrap(_fmt_shape(shape), widths[1] - 2)
         lines.append(row((name, shapes[0], f"{params:,}", *inbound[:1])))
-        for j in range(1, max(len(shapes), len(inbound))):
-            more = shapes[j] if j < len(shapes) else ""
-            lines.append(row(("", more, "", *([inbound[j] if j < len(inbound) else ""] if connected else []))))
+        for j in range(1, max(len(shapes), len(inbound))):  # continuation lines: more shapes, more links
+            cells = ["", shapes[j] if j < len(shapes) else "", ""]
+            if connected:
+                cells.append(inbound[j] if j < len(inbound) else "")
+            lines.append(row(cells))
         if i < len(rows) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))

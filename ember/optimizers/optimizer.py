@@ -32,7 +32,9 @@ class Optimizer:
         use_ema: keep an exponential moving average of each variable (Polyak averaging):
             ``average = m * average + (1 - m) * variable`` after each step, with ``m = 0`` on the
             first step and ``ema_momentum`` after it, as Keras. ``fit`` then writes the averages
-            into the variables when training ends (:meth:`finalize_variable_values`). Defaults to ``False``.
+            into the variables when training ends (:meth:`finalize_variable_values`). The average is
+            taken after the variable's ``constraint`` (Keras averages before it), so it stays in
+            the constrained set for convex constraints. Defaults to ``False``.
         ema_momentum: ``m`` above, in ``[0, 1]``. Defaults to ``0.99``.
         ema_overwrite_frequency: also overwrite the variables with their averages every this many
             steps, or ``None`` for never. Defaults to ``None``.
