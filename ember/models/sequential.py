@@ -57,6 +57,7 @@ class Sequential(Model):
                 f"Sequential.add: expected a Layer instance. Received: {layer!r} of type {type(layer).__name__}"
             )
         self._layers.append(layer)
+        self.built = False  # the new layer must be built too (build() is a no-op on a built model)
         if len(self._layers) == 1 and self._input_shape is None and layer._input_shape_arg is not None:
             self._input_shape = layer._input_shape_arg
         if self._input_shape is not None:
@@ -84,6 +85,7 @@ class Sequential(Model):
 
     def _maybe_build(self, input_shape) -> None:
         if not self.built or any(not layer.built for layer in self._layers):
+            self.built = False
             self.build(input_shape)
 
     def call(self, inputs, training=None, mask=None):
