@@ -148,14 +148,9 @@ def matmul_tn(a, b):
 def scatter_add(out, index, values) -> None:
     """``out[index] += values`` in place with repeated indices accumulating (``numpy.add.at``).
 
-    CuPy spells it ``cupyx.scatter_add``.
+    CuPy has the same ufunc method (``cupy.add.at``; ``cupyx.scatter_add`` is deprecated since CuPy 14).
     """
-    if type(out).__module__.startswith("cupy"):  # pragma: no cover - needs a GPU
-        import cupyx
-
-        cupyx.scatter_add(out, index, values)
-    else:
-        np.add.at(out, index, values)
+    namespace(out).add.at(out, index, values)
 
 
 def errstate(module: ModuleType, **kwargs):

@@ -116,7 +116,8 @@ def gradcheck(
             minus = [a.copy() if m == i else a for m, a in enumerate(base)]
             plus[i].flat[j] += eps
             minus[i].flat[j] -= eps
-            plus[i], minus[i] = backend.asarray(plus[i]), backend.asarray(minus[i])
+            # every input back on the active backend (the other float inputs sit in ``base`` as NumPy)
+            plus, minus = [backend.asarray(a) for a in plus], [backend.asarray(a) for a in minus]
             numeric.flat[j] = (_scalar(fn, plus, cots) - _scalar(fn, minus, cots)) / (2 * eps)
         _compare(name, i, analytic[k], numeric, atol, rtol)
         k += 1
