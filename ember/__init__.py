@@ -48,6 +48,7 @@ __all__ = [
     "saving",
     "utils",
     "viz",
+    "explain",
     "Input",
     "Model",
     "Sequential",
@@ -58,7 +59,7 @@ __all__ = [
 # ~150 ms of imports that a script using tensors alone should not pay (issue 6's < 0.3 s target).
 _LAZY = (
     "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints",
+    "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints", "explain",
 )  # fmt: skip
 _LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
 

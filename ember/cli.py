@@ -6,6 +6,7 @@ Examples::
     ember train --dataset breast_cancer --model perceptron --epochs 50
     ember train --dataset mnist1d --model gru    # also lstm, transformer; --dataset tweets_sentiment
     ember info                                   # versions and backend
+    ember explain model.keras --input x.npy      # the forward pass worked out with the numbers
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", default="ember_output", help="folder for the trained weights")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="progress output (default: 1)")
     sub.add_parser("info", help="print versions and the active backend")
+    from ember.explain.cli import add_parser as add_explain
+
+    add_explain(sub)
     return parser
 
 
@@ -117,6 +121,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "info":
             return cmd_info()
+        if args.command == "explain":
+            from ember.explain.cli import run as run_explain
+
+            return run_explain(args)
         return cmd_train(args)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"ember: error: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ from ember.layers.layer_helpers import (
     _is_shape_list,
     _replace_none,
     _shapes,
+    _tag_layer_call,
     input_shape_batch,
 )
 from ember.layers.masking_state import _MASKS, get_mask, set_mask
@@ -304,6 +305,7 @@ class Layer:
         if mask is not None and _accepts(cls, "mask"):
             kwargs["mask"] = mask
         outputs = self.call(inputs, *args, **kwargs)
+        _tag_layer_call(self, inputs, outputs)
         if self.supports_masking and (mask is not None or _makes_masks(cls)):
             _record_masks(outputs, self.compute_mask(inputs, mask))
         return outputs

@@ -54,3 +54,16 @@ def input_shape_batch(shape):
     """The batch entry of a shape or of the first shape of a list (None when unknown)."""
     first = shape[0] if _is_shape_list(shape) else shape
     return first[0] if len(first) else None
+
+
+def _tag_layer_call(layer, inputs, outputs) -> None:
+    """Note on the node that made each output that ``layer`` was called on ``inputs``.
+
+    Only the teaching tools read it (``ember.viz.draw_graph`` clusters ops by layer call); one list append
+    per layer call and output.
+    """
+    for out in outputs if isinstance(outputs, (list, tuple)) else (outputs,):
+        if isinstance(out, Tensor) and out._ctx is not None and out is not inputs:
+            ctx_dict = getattr(out._ctx, "__dict__", None)
+            if ctx_dict is not None:
+                ctx_dict.setdefault("layer_calls", []).append((layer, inputs))

@@ -90,34 +90,20 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         The DOT text.
 
     Raises:
-        ImportError: when an image is requested and Graphviz's ``dot`` program is not installed.
+        ImportError: (:class:`~ember.utils.graphviz_render.GraphvizNotFoundError`) when an image is requested
+            and Graphviz (the ``dot`` program or the ``graphviz`` package of ``ember[viz]``) is missing.
         RuntimeError: when ``dot`` fails.
 
     Source: keras/src/utils/model_visualization.py.
     """
+    from ember.utils.graphviz_render import render, with_dpi
+
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype, show_layer_names=show_layer_names,
                        rankdir=rankdir, show_layer_activations=show_layer_activations,
                        show_trainable=show_trainable)  # fmt: skip
     if to_file is None:
         return dot
-    to_file = os.fspath(to_file)
-    ext = os.path.splitext(to_file)[1].lower().lstrip(".") or "png"
-    if ext in ("dot", "gv"):
-        from ember.saving.atomic import atomic_write_bytes
-
-        atomic_write_bytes(to_file, dot.encode())
-        return dot
-    import shutil  # here, not at module level: subprocess/shutil cost ~30 ms of `import ember`
-    import subprocess
-
-    program = shutil.which("dot")
-    if program is None:
-        raise ImportError(
-            "plot_model: rendering an image needs Graphviz's `dot` program (apt install graphviz). "
-            f"Save the DOT text instead with to_file='{os.path.splitext(to_file)[0]}.dot'"
-        )
-    result = subprocess.run([program, f"-T{ext}", f"-Gdpi={dpi}", "-o", to_file], input=dot.encode(),
-                            capture_output=True, check=False)  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"plot_model: Graphviz failed: {result.stderr.decode(errors='replace')}")
+    if os.path.splitext(os.fspath(to_file))[1].lower() in (".dot", ".gv"):
+        return render(dot, to_file, caller="plot_model")
+    render(with_dpi(dot, dpi), to_file, caller="plot_model")
     return dot
