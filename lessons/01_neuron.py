@@ -18,8 +18,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-import ember  # noqa: E402
 from _common import output_dir  # noqa: E402
+
+import ember  # noqa: E402
 from ember import ops  # noqa: E402
 
 ACTIVATIONS = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu}

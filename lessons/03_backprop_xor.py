@@ -17,8 +17,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-import ember  # noqa: E402
 from _common import output_dir  # noqa: E402
+
+import ember  # noqa: E402
 from ember import explain, layers, models, ops, optimizers  # noqa: E402
 from ember.viz import draw_graph  # noqa: E402
 
@@ -55,8 +56,11 @@ def half_sse(y_true, y_pred):
 
 def build_model(weights):
     """The network as an ember Sequential in float64, holding ``weights``."""
-    model = models.Sequential([layers.Input((2,)), layers.Dense(2, activation="sigmoid", name="hidden", dtype="float64"),
-                               layers.Dense(1, activation="sigmoid", name="output", dtype="float64")])  # fmt: skip
+    model = models.Sequential([
+        layers.Input((2,)),
+        layers.Dense(2, activation="sigmoid", name="hidden", dtype="float64"),
+        layers.Dense(1, activation="sigmoid", name="output", dtype="float64"),
+    ])
     wh, bh, wo, bo = weights
     model.set_weights([wh, bh.ravel(), wo, bo.ravel()])
     return model

@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(__file__))
-import ember  # noqa: E402
 from _common import output_dir  # noqa: E402
+
+import ember  # noqa: E402
 from ember import layers, models, optimizers, utils  # noqa: E402
 
 RUNS = {
