@@ -5,6 +5,7 @@ from ember.callbacks.callback import Callback, CallbackList
 from ember.callbacks.early_stopping import EarlyStopping
 from ember.callbacks.history import History, ProgbarLogger
 from ember.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from ember.callbacks.live_plot import LivePlot
 from ember.callbacks.loggers import CSVLogger, LambdaCallback, TerminateOnNaN
 from ember.callbacks.model_checkpoint import ModelCheckpoint
 from ember.callbacks.tensorboard import TensorBoard
@@ -23,4 +24,5 @@ __all__ = [
     "TerminateOnNaN",
     "LambdaCallback",
     "TensorBoard",
+    "LivePlot",
 ]

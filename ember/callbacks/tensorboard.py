@@ -12,12 +12,15 @@ class TensorBoard(Callback):
 
     Writes ``epoch_loss``, ``epoch_accuracy``, ... (and ``epoch_learning_rate``)
     at each epoch end, as Keras does, with tensorboardX's event writer
-    (imported when training starts; install ``ember[viz]``). With
-    ``write_graph``/``histogram_freq`` left at their defaults nothing else is written.
+    (imported when training starts; install ``ember[viz]``); with ``histogram_freq``
+    the weights' histograms (tags are the weight paths, e.g. ``dense/kernel``), and with
+    ``write_graph`` the model's layer graph (a GraphDef: one node per layer, op = layer class,
+    inputs = inbound layers, the output shape as an attribute), shown in TensorBoard's Graphs tab.
 
     Args:
         log_dir: folder for the event files. Defaults to ``'logs'``.
         histogram_freq: write weight histograms every this many epochs (0: never). Defaults to ``0``.
+        write_graph: write the layer graph when training starts. Defaults to ``True``.
         update_freq: ``'epoch'``, ``'batch'`` or a number of batches between batch-level writes.
             Defaults to ``'epoch'``.
 
@@ -31,6 +34,10 @@ class TensorBoard(Callback):
                  **kwargs):  # fmt: skip
         super().__init__()
         self.log_dir, self.histogram_freq, self.update_freq = os.fspath(log_dir), histogram_freq, update_freq
+        self.write_graph = write_graph
+        if write_images:
+            raise NotImplementedError("TensorBoard: write_images=True (weights as images) is not implemented in "
+                                      "ember. Received: write_images=True")  # fmt: skip
         self._writers = {}
         self._step = 0
 
@@ -45,7 +52,9 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, logs=None):
         self._step = 0
-        self._writer("train")
+        writer = self._writer("train")
+        if self.write_graph and self.model is not None:
+            writer._get_file_writer().add_onnx_graph(layer_graph_def(self.model))  # writes a graph_def event
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
@@ -71,3 +80,28 @@ class TensorBoard(Callback):
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
+
+
+def layer_graph_def(model):
+    """``model``'s layer graph as a TensorBoard ``GraphDef`` (tensorboardX's protobuf classes).
+
+    One ``NodeDef`` per layer: ``name`` the layer name, ``op`` its class, ``input`` the layers feeding it,
+    attributes ``output_shape`` and ``params`` as strings.
+    """
+    from tensorboardX.proto.attr_value_pb2 import AttrValue
+    from tensorboardX.proto.graph_pb2 import GraphDef
+    from tensorboardX.proto.node_def_pb2 import NodeDef
+
+    from ember.utils.model_visualization import _edges
+
+    inbound = {}
+    for src, dst in _edges(model):
+        inbound.setdefault(dst.name, []).append(src.name)
+    shapes = getattr(model, "_output_shapes", {})
+    nodes = []
+    for layer in model.layers:
+        shape = shapes.get(id(layer), getattr(layer, "_built_output_shape", getattr(layer, "shape", None)))
+        attrs = {"output_shape": AttrValue(s=str(shape).encode()),
+                 "params": AttrValue(s=str(layer.count_params()).encode())}  # fmt: skip
+        nodes.append(NodeDef(name=layer.name, op=type(layer).__name__, input=inbound.get(layer.name, []), attr=attrs))
+    return GraphDef(node=nodes)
