@@ -61,7 +61,7 @@ def test_live_plot_draws_the_curves_as_they_grow():
     model = models.Sequential([layers.Input((4,)), layers.Dense(1, activation="sigmoid")])
     model.compile("adam", "binary_crossentropy")
     history = model.fit(x, y, epochs=4, verbose=0, callbacks=[callbacks.LivePlot(metrics=["loss"], stream=stream)])
-    blocks = stream.getvalue().split("epoch ")[1:]
+    blocks = [b for b in stream.getvalue().split("\nepoch ") if b]
     assert len(blocks) == 4
     last = blocks[-1].splitlines()[1]
     losses = history.history["loss"]
