@@ -41,7 +41,9 @@ def _shape(t) -> str:
 def _leaf_kind(t) -> tuple[str, str]:
     if isinstance(t, Variable):
         return "weight", t.path
-    return ("constant", "constant") if t.data.size == 1 and not t.requires_grad else ("input", "input")
+    if t.data.size == 1 and not t.requires_grad:
+        return "constant", "constant " + format_array(t.data)
+    return "input", "input"
 
 
 class _Builder:
@@ -117,7 +119,8 @@ class _Builder:
 
     def dot(self, rankdir: str) -> str:
         groups = self.nodes()
-        lines = ["digraph autograd {", f"  rankdir={rankdir};", '  node [fontname="Helvetica", fontsize=10];',
+        lines = ["digraph autograd {", f"  rankdir={rankdir};", '  graph [fontname="Helvetica"];',
+                 '  node [fontname="Helvetica", fontsize=10];',
                  '  edge [fontname="Helvetica", fontsize=8];']  # fmt: skip
         lines += groups.pop("", [])
         drawn = [c for c in self.clusters if c.key in groups or any(d.parent is c for d in self.clusters)]
