@@ -41,7 +41,8 @@ _LOOKUP_ORDER = ("layers", "models", "initializers", "regularizers", "constraint
                  "losses", "metrics")  # fmt: skip
 # Keras-only config keys ember ignores whatever their value (they change no computation ember does).
 _IGNORED = {"shared_object_id", "seed", "renorm_momentum", "zero_output_for_mask", "input_axes", "output_axes",
-            "autocast", "optional", "sparse", "ragged", "build_input_shape"}  # fmt: skip
+            "autocast", "optional", "sparse", "ragged", "build_input_shape", "implementation", "is_legacy_optimizer",
+            "jit_compile"}  # fmt: skip
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
@@ -184,7 +185,7 @@ def filter_config(cls, config: dict, where: str) -> dict:
             value = _dtype(value, where)
         if anything or key in names:
             out[key] = value
-        elif key in _IGNORED or value is None or value is False or value == {} or value == []:
+        elif key in _IGNORED or value is None or value is False or value == 0 or value == {} or value == []:
             continue
         else:
             raise ValueError(f"{where}: the Keras option {key}={value!r} is not supported by ember's {cls.__name__}")
