@@ -196,11 +196,11 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             training = json.loads(_text(f.attrs["training_config"])) if "training_config" in f.attrs else None
         except ValueError as exc:
             raise ValueError(f"{what}: {filepath} has a damaged model_config: {exc}") from exc
+        model = layer_from_keras(upgrade_nodes(config), custom_objects, safe_mode)  # classes checked first
         root = f["model_weights"] if "model_weights" in f else None
         if root is None or "layer_names" not in root.attrs:
             raise ValueError(f"{what}: {filepath} has no 'model_weights' group with 'layer_names'")
         weights = read_layer_weights(root, len(raw), filepath, what)
-    model = layer_from_keras(upgrade_nodes(config), custom_objects, safe_mode)
     keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
     if compile and training:
         _compile(model, training, custom_objects)
