@@ -136,12 +136,20 @@ def _is_ref(value) -> bool:
 
 
 def upgrade_nodes(config):
-    """Keras 2's ``inbound_nodes`` (``[[[name, node, tensor, kwargs], ...], ...]``) in Keras 3's form, recursively."""
+    """Keras 2's ``inbound_nodes`` (``[[[name, node, tensor, kwargs], ...], ...]``) in Keras 3's form, recursively.
+
+    A single input or output listed as ``[[name, node, tensor]]`` becomes that reference (Keras 2 models
+    return a lone output unwrapped).
+    """
     if isinstance(config, list):
         return [upgrade_nodes(c) for c in config]
     if not isinstance(config, dict):
         return config
     out = {k: upgrade_nodes(v) for k, v in config.items() if k != "inbound_nodes"}
+    for key in ("input_layers", "output_layers"):  # Keras 2 lists even a single input/output; its models unwrap it
+        refs = config.get(key)
+        if isinstance(refs, list) and len(refs) == 1 and _is_ref(refs[0]):
+            out[key] = refs[0][:3]
     if "inbound_nodes" in config:
         out["inbound_nodes"] = [_upgrade_node(n) for n in config["inbound_nodes"]]
     return out
@@ -161,8 +169,12 @@ def _upgrade_node(node):
 
 def _compile(model, training_config: dict, custom_objects) -> None:
     from ember.saving.compile_config import deserialize_compile
+    from ember.utils.serialization import get_registered_object
 
     optimizer = training_config.get("optimizer_config")
+    name = optimizer.get("class_name") if isinstance(optimizer, dict) else None
+    if isinstance(name, str) and name.startswith("Custom>") and get_registered_object(name, custom_objects) is None:
+        optimizer = {**optimizer, "class_name": name[len("Custom>") :]}  # tf.keras 2.11+ names its own optimizers so
     config = {"optimizer": optimizer, "loss": training_config.get("loss"), "metrics": training_config.get("metrics"),
               "loss_weights": training_config.get("loss_weights")}  # fmt: skip
     model.compile(**deserialize_compile(from_keras(config, custom_objects, where="training_config"), custom_objects))
