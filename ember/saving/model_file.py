@@ -254,6 +254,9 @@ def model_from_members(members: dict, filepath: str, custom_objects=None, compil
     compile_config = config.get("compile_config")
     if compile and compile_config:
         ember_config = from_keras(compile_config, custom_objects, where="compile_config")
-        model.compile(**deserialize_compile(ember_config, custom_objects))
+        kwargs = deserialize_compile(ember_config, custom_objects)
+        if ember_config.get("weighted_metrics"):
+            kwargs["weighted_metrics"] = deserialize_compile({"metrics": ember_config["weighted_metrics"]})["metrics"]
+        model.compile(**kwargs)
         keras_optimizer.restore_optimizer(model, found.get("optimizer", []), extras, filepath)
     return model
