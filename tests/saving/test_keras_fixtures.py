@@ -14,7 +14,7 @@ import ember
 from ember.saving import keras_optimizer
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
-CASES = ["sequential", "functional", "recurrent", "attention", "conv"]
+CASES = ["sequential", "functional", "recurrent", "attention", "conv", "nested"]
 
 
 def expected(folder, name):

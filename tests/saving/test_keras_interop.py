@@ -69,8 +69,19 @@ def _conv():
     return ember.Model(x, out), [np.random.default_rng(5).normal(size=(3, 8, 8, 3)).astype("float32")]
 
 
+def _nested():  # a functional model inside a functional model, and a layer shared by two calls
+    i = ember.Input((4,))
+    inner = ember.Model(i, layers.Dense(3, activation="tanh")(i), name="inner_f")
+    x, y = ember.Input((4,)), ember.Input((4,))
+    shared = layers.Dense(4, name="shared")
+    out = layers.Subtract()([inner(shared(x)), inner(shared(y))])
+    rng = np.random.default_rng(8)
+    return ember.Model([x, y], out), [rng.normal(size=(3, 4)).astype("float32"),
+                                      rng.normal(size=(3, 4)).astype("float32")]  # fmt: skip
+
+
 BUILDERS = {"sequential": _sequential, "functional": _functional, "recurrent": _recurrent,
-            "attention": _attention, "conv": _conv}  # fmt: skip
+            "attention": _attention, "conv": _conv, "nested": _nested}  # fmt: skip
 
 
 def _write_ember_files(folder: pathlib.Path) -> dict:
