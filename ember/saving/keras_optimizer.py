@@ -6,7 +6,8 @@ the EMA averages when ``use_ema``, then the slots it creates in ``build``: each
 per name (Adam: ``momentum_0, velocity_0, momentum_1, ...``); separate calls follow one another
 (RMSprop: all velocities, then all momentums). The trainable variables are the model's in Keras's
 order (functional layers in ``Functional.layers`` order). Source: ``keras/src/optimizers/*.py``.
-ember keeps what Keras does not store (Nadam's ``u_product``) in its own archive member.
+Nadam's ``u_product`` comes last, as Keras creates it after the slots. ember keeps any other
+optimizer-wide scalar Keras does not store in its own archive member (``ember.json``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _GROUPS = {
     "SGD": [["momentum"]],
     "Lion": [["momentum"]],
 }
+# Optimizer-wide scalars Keras creates after the slots (and so lists last).
+_TRAILING = {"Nadam": ["u_product"]}
 
 
 def keras_trainable_variables(model) -> list:
@@ -56,6 +59,7 @@ def _layout(optimizer, state: dict, n: int) -> list[str]:
     for group in groups:
         present = [name for name in group if any(name in s for s in slots)]
         keys += [f"slots/{i}/{name}" for i in range(n) for name in present if name in slots[i]]
+    keys += [k for k in _TRAILING.get(type(optimizer).__name__, []) if k in state]
     unplaced = {f"slots/{i}/{s}" for i in range(n) for s in slots[i]} - set(keys)
     if unplaced:
         raise ValueError(f"{type(optimizer).__name__}: no Keras layout for optimizer slots {sorted(unplaced)}")

@@ -84,9 +84,35 @@ BUILDERS = {"sequential": _sequential, "functional": _functional, "recurrent": _
             "attention": _attention, "conv": _conv, "nested": _nested}  # fmt: skip
 
 
+OPTIMIZERS = {
+    "rmsprop": lambda: ember.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "sgd": lambda: ember.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    "adamw": lambda: ember.optimizers.AdamW(0.01, amsgrad=True),
+    "adagrad": lambda: ember.optimizers.Adagrad(0.1),
+    "nadam": lambda: ember.optimizers.Nadam(0.01),
+    "adamax": lambda: ember.optimizers.Adamax(0.01),
+    "adam_ema": lambda: ember.optimizers.Adam(0.01, use_ema=True),
+}
+
+
+def _write_optimizer_files(folder: pathlib.Path, results: dict) -> None:
+    rng = np.random.default_rng(6)
+    fx, fy = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 3)).astype("float32")
+    for i, (name, make) in enumerate(OPTIMIZERS.items()):
+        model, xs = _sequential()
+        _randomize(model, 40 + i)
+        model.compile(make(), "mse")
+        model.fit(fx, fy, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        model.save(folder / f"ember_opt_{name}.keras")
+        np.savez(folder / f"ember_opt_{name}.npz", x0=xs[0], fx=fx, fy=fy)
+        model.fit(fx, fy, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        results[f"opt_{name}"] = {"w": model.get_weights()}
+
+
 def _write_ember_files(folder: pathlib.Path) -> dict:
     ember.utils.set_random_seed(0)
     results = {}
+    _write_optimizer_files(folder, results)
     for i, (name, build) in enumerate(BUILDERS.items()):
         model, xs = build()
         _randomize(model, 20 + i)
@@ -161,3 +187,20 @@ def test_keras_file_opens_in_ember_with_same_predictions(exchange, case):
     if case in ("sequential", "functional"):
         legacy = ember.models.load_model(folder / f"legacy_{case}.h5")
         assert_same_outputs(predict(legacy, xs), ys)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizer_state_means_the_same_in_both(exchange, name):
+    """Three steps in one framework, save, one more step in the other: the same weights, both ways."""
+    folder, results = exchange
+    data = np.load(folder / f"keras_from_ember_opt_{name}.npz")
+    assert int(data["opt0"]) == 3
+    weights = [data[f"w{i}"] for i in range(sum(k.startswith("w") for k in data.files))]
+    for keras_w, ember_w in zip(weights, results[f"opt_{name}"]["w"], strict=True):
+        np.testing.assert_allclose(keras_w, ember_w, rtol=1e-5, atol=1e-6)
+    model = ember.models.load_model(folder / f"keras3_opt_{name}.keras")
+    assert model.optimizer.iterations == 3
+    data = np.load(folder / f"opt_{name}.npz")
+    model.fit(data["fx"], data["fy"], batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(model.get_weights(), [data[f"w{i}"] for i in range(4)], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
