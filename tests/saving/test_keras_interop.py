@@ -92,6 +92,8 @@ OPTIMIZERS = {
     "nadam": lambda: ember.optimizers.Nadam(0.01),
     "adamax": lambda: ember.optimizers.Adamax(0.01),
     "adam_ema": lambda: ember.optimizers.Adam(0.01, use_ema=True),
+    "lion": lambda: ember.optimizers.Lion(0.001),
+    "adadelta": lambda: ember.optimizers.Adadelta(1.0),
 }
 
 
