@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from ember.layers.input_layer import InputLayer, KerasTensor
 from ember.models.functional_config import deserialize_layer
-from ember.models.graph import flatten_tensors
 from ember.saving.keras_objects import from_keras, resolve_class, to_keras
 
 
@@ -36,7 +35,14 @@ def _graph(model):
 
 
 def keras_layer_order(model) -> list:
-    """``model.layers`` in the order Keras 3 gives the same functional graph (depth, then first visit)."""
+    """``model.layers`` in the order Keras 3 gives the same functional graph (depth, then first visit).
+
+    A model rebuilt from a Keras config keeps that config's order (Keras wrote it in this order).
+    """
+    by_name = {layer.name: layer for layer in model.layers}
+    kept = getattr(model, "_keras_order", None)
+    if kept is not None and sorted(kept) == sorted(by_name):
+        return [by_name[name] for name in kept]
     producer, nodes = _graph(model)
     finished, ordered, first_seen = set(), [], {}
     for out in model.outputs:
@@ -300,7 +306,8 @@ def functional_from_keras(cls, config: dict, custom_objects=None, safe_mode: boo
         cls = Functional
     model = cls(inputs, outputs, name=config.get("name"))
     model.trainable = config.get("trainable", True)
+    model._keras_order = [entry.get("name") or (entry.get("config") or {}).get("name") for entry in config["layers"]]
     return model
 
 
-__all__ = ["keras_layer_order", "layer_to_keras", "layer_from_keras", "functional_from_keras", "flatten_tensors"]
+__all__ = ["keras_layer_order", "layer_to_keras", "layer_from_keras", "functional_from_keras"]
