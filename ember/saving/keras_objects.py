@@ -44,6 +44,7 @@ _IGNORED = {"shared_object_id", "seed", "renorm_momentum", "zero_output_for_mask
             "autocast", "optional", "sparse", "ragged", "build_input_shape", "implementation", "is_legacy_optimizer",
             "jit_compile"}  # fmt: skip
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
+_NO_TRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
 
 
 def _unsafe(message: str) -> Exception:
@@ -89,7 +90,10 @@ def to_keras(value, key=None):
         name = value["class_name"]
         registered = get_registered_object(name)
         module = keras_module(name, _hint(key)) if registered is None else registered.__module__
-        out = {"module": module, "class_name": name.split(">")[-1], "config": to_keras(value["config"]),
+        config = to_keras(value["config"])
+        if name in _NO_TRAINABLE and config.get("trainable") is True:
+            config = {k: v for k, v in config.items() if k != "trainable"}  # Keras's constructor has no such argument
+        out = {"module": module, "class_name": name.split(">")[-1], "config": config,
                "registered_name": name if registered is not None else None}  # fmt: skip
         return {**out, **{k: to_keras(v, k) for k, v in value.items() if k not in out}}
     return {k: to_keras(v, k) for k, v in value.items()}

@@ -64,8 +64,8 @@ def own_variables(layer) -> list:
     return [w for w in layer._weights if w.trainable] + [w for w in layer._weights if not w.trainable]
 
 
-def variable_groups(model) -> list[tuple[str, str, list]]:
-    """``[(h5 path, layer name, own variables)]`` for every layer of ``model`` in Keras 3's traversal."""
+def variable_groups(model) -> list[tuple[str, object, list]]:
+    """``[(h5 path, layer, own variables)]`` for every layer of ``model`` in Keras 3's traversal."""
     out, visited = [], set()
     _walk(model, "", out, visited)
     return out
@@ -75,7 +75,7 @@ def _walk(layer, path: str, out: list, visited: set) -> None:
     if id(layer) in visited:
         return
     visited.add(id(layer))
-    out.append((path, layer.name, own_variables(layer)))
+    out.append((path, layer, own_variables(layer)))
     children = _model_layers(layer)
     if children is not None:
         _container(children, _join(path, "layers"), out, visited)
@@ -113,8 +113,17 @@ def write_groups(h5file, groups) -> None:
 
 
 def model_groups(model) -> list:
-    """``variable_groups`` with the variables' values as NumPy arrays."""
-    return [(p, n, [np.asarray(backend.to_numpy(v.data)) for v in vs]) for p, n, vs in variable_groups(model)]
+    """``[(h5 path, layer name, arrays)]``: ``variable_groups`` with the values as NumPy arrays.
+
+    A ``Normalization`` layer with statistics also gets Keras's ``count`` (0: ember does not count samples).
+    """
+    out = []
+    for path, layer, variables in variable_groups(model):
+        arrays = [np.asarray(backend.to_numpy(v.data)) for v in variables]
+        if _is(layer, "Normalization") and len(arrays) == 2:
+            arrays.append(np.asarray(0, dtype="int64"))
+        out.append((path, layer.name, arrays))
+    return out
 
 
 def h5_bytes(groups, attrs: dict | None = None) -> bytes:
@@ -211,9 +220,11 @@ def match_groups(model, found: dict, filepath: str, what: str) -> list[tuple]:
             arrays or another shape, or when the file holds weights no layer of ``model`` takes.
     """
     pairs, expected = [], set()
-    for path, name, variables in variable_groups(model):
+    for path, layer, variables in variable_groups(model):
         expected.add(path)
-        arrays = found.get(path, [])
+        arrays, name = found.get(path, []), layer.name
+        if _is(layer, "Normalization") and len(arrays) == len(variables) + 1 == 3:
+            arrays = arrays[:2]  # Keras's sample count, which ember's Normalization does not keep
         if len(arrays) != len(variables):
             raise ValueError(
                 f"{what}: {filepath}: layer '{name}' (h5 path '{path or '/'}') expects {len(variables)} weights "
