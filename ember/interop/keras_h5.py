@@ -64,12 +64,12 @@ def read_layer_weights(root, raw_size: int, filepath: str, what: str) -> dict[st
     out = {}
     try:
         for name in _names(root, "layer_names"):
+            if not isinstance(root.get(name, getlink=True), h5py.HardLink) or not isinstance(root[name], h5py.Group):
+                raise ValueError(f"{what}: {filepath}: layer entry {name!r} is not a group of this file")
             group = root[name]
             arrays = []
             for weight in _names(group, "weight_names"):
-                ds = group[weight]
-                if not isinstance(ds, h5py.Dataset):
-                    raise ValueError(f"{what}: {filepath}: {ds.name} is not a dataset")
+                ds = keras_weights.safe_dataset(group, weight, filepath, what)
                 keras_weights._check_dataset(ds, raw_size, filepath, what)
                 arrays.append(np.asarray(ds[()]))
             out[name] = arrays

@@ -58,8 +58,11 @@ _MODULES = {"layers": layers, "models": models, "initializers": initializers, "r
             "metrics": metrics}  # fmt: skip
 
 
-def _module(kind: str):
-    return _MODULES[kind]
+def _public_class(kind: str, name: str):
+    """The class ``name`` of an ember module's public API (its ``__all__``), or ``None``."""
+    module = _MODULES[kind]
+    cls = getattr(module, name, None) if name in getattr(module, "__all__", ()) else None
+    return cls if isinstance(cls, type) else None
 
 
 def keras_module(class_name: str, hint: str | None = None) -> str | None:
@@ -67,7 +70,7 @@ def keras_module(class_name: str, hint: str | None = None) -> str | None:
     if class_name in _MODEL_CLASSES:
         return "keras"
     for kind in ((hint,) if hint else ()) + _LOOKUP_ORDER:
-        if isinstance(getattr(_module(kind), class_name, None), type):
+        if _public_class(kind, class_name) is not None:
             return _KINDS[kind][1]
     return None
 
@@ -131,8 +134,8 @@ def resolve_class(entry: dict, custom_objects=None, kind: str | None = None):
 
         return Functional
     for k in ((kind,) if kind else ()) + _LOOKUP_ORDER:
-        cls = getattr(_module(k), class_name, None)
-        if isinstance(cls, type):
+        cls = _public_class(k, class_name)
+        if cls is not None:
             return cls
     where = f" (Keras module {module!r})" if module else ""
     raise ValueError(

@@ -15,6 +15,7 @@ Reading checks every dataset before copying it: a numeric dtype, and a size the 
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 
@@ -139,10 +140,42 @@ def h5_bytes(groups, attrs: dict | None = None) -> bytes:
 
 
 # ---------------------------------------------------------------------- reading
+def safe_dataset(group, path: str, filepath: str, what: str):
+    """The dataset at ``path`` under ``group``, reached through hard links only and stored in this file.
+
+    Raises:
+        UnsafeFileError: for a soft or external link on the way, or data kept in another file (external
+            storage, virtual dataset): a weight file must not make ember read other files.
+        ValueError: if the path is missing or names a group.
+    """
+    import h5py
+
+    node = group
+    for part in path.split("/"):
+        link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
+        if link is None:
+            raise ValueError(f"{what}: {filepath}: no dataset {path!r} in {group.name}")
+        if not isinstance(link, h5py.HardLink):
+            raise _unsafe(f"{what}: {filepath}: refusing {type(link).__name__} {part!r} in {node.name}: "
+                          "links to other objects or files are not followed")  # fmt: skip
+        node = node[part]
+    if not isinstance(node, h5py.Dataset):
+        raise ValueError(f"{what}: {filepath}: {node.name} is a group; expected a dataset")
+    if node.is_virtual or node.external:
+        raise _unsafe(f"{what}: {filepath}: refusing dataset {node.name}: its data is stored outside the file")
+    return node
+
+
+def _unsafe(message: str) -> Exception:
+    from ember.interop import UnsafeFileError
+
+    return UnsafeFileError(message)
+
+
 def _check_dataset(ds, limit: int, filepath: str, what: str) -> None:
     if ds.dtype.kind not in "biuf":
         raise ValueError(f"{what}: {filepath}: dataset {ds.name} has dtype {ds.dtype}; expected a numeric array")
-    nbytes = int(np.prod(ds.shape, dtype=np.int64)) * ds.dtype.itemsize
+    nbytes = math.prod(int(d) for d in ds.shape) * ds.dtype.itemsize  # Python ints: no overflow
     if nbytes > limit:
         raise ValueError(
             f"{what}: {filepath} is truncated or corrupted: dataset {ds.name} claims shape {ds.shape} "
@@ -156,7 +189,6 @@ def read_arrays(h5file, group, limit: int, filepath: str, what: str) -> list:
     Raises:
         ValueError: for a gap in the numbering, a non-numeric dtype, or a size beyond the file.
     """
-    import h5py
 
     keys = list(group.keys())
     if sorted(keys, key=lambda k: int(k) if k.isdigit() else -1) != [str(i) for i in range(len(keys))]:
@@ -165,9 +197,7 @@ def read_arrays(h5file, group, limit: int, filepath: str, what: str) -> list:
         )
     arrays = []
     for i in range(len(keys)):
-        ds = group[str(i)]
-        if not isinstance(ds, h5py.Dataset):
-            raise ValueError(f"{what}: {filepath}: {ds.name} is a group; expected a dataset")
+        ds = safe_dataset(group, str(i), filepath, what)
         _check_dataset(ds, limit, filepath, what)
         arrays.append(np.asarray(ds[()]))
     return arrays

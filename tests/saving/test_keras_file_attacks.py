@@ -169,3 +169,36 @@ def test_hostile_files_run_nothing_and_write_nothing(tmp_path, monkeypatch):
              or (e[0] == "import" and not str(e[1][0]).startswith(_IMPORT_ALLOWED))]  # fmt: skip
     assert risky == []
     assert any(e[0] == "open" for e in events)
+
+
+def test_hdf5_links_and_external_storage_are_not_followed(tmp_path):
+    import h5py
+
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(4 * 20, dtype="float32").tobytes())
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f.create_dataset("kernel", data=np.full((3, 20), 7.0, "float32"))
+    model, before = _model()
+    path, first = variable_groups_first(model)
+    files = {
+        "external_storage.weights.h5": lambda g: g.create_dataset("0", shape=(4, 20), dtype="float32",
+                                                                  external=[(str(secret), 0, h5py.h5f.UNLIMITED)]),
+        "external_link.weights.h5": lambda g: g.__setitem__("0", h5py.ExternalLink(str(other), "/kernel")),
+        "soft_link.weights.h5": lambda g: g.__setitem__("0", h5py.SoftLink("/elsewhere")),
+    }  # fmt: skip
+    for name, make in files.items():
+        target = tmp_path / name
+        with h5py.File(target, "w") as f:
+            f.create_dataset("elsewhere", data=np.zeros(first, "float32"))
+            make(f.require_group(f"{path}/vars"))
+        with pytest.raises(UnsafeFileError, match=r"refusing .*(outside the file|links to other objects)"):
+            model.load_weights(str(target))
+        _unchanged(model, before)
+
+
+def variable_groups_first(model):
+    from ember.saving.keras_weights import variable_groups
+
+    path, _, variables = next(g for g in variable_groups(model) if g[2])
+    return path, tuple(variables[0].shape)
