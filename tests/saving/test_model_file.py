@@ -329,3 +329,16 @@ def test_write_error_mid_save_keeps_previous_file_and_no_temp(tmp_path, monkeypa
     with pytest.raises(OSError, match="No space left"):
         model.save_weights(str(tmp_path / "w.weights.safetensors"))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_rezipped_member_with_valid_crc_is_caught_by_the_sha256(tmp_path):
+    """A change that keeps the zip consistent (CRC recomputed) still fails ember.json's checksum."""
+    path = tmp_path / "m.keras"
+    _trained().save(str(path))
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    for name in ("model.weights.h5", "config.json", "metadata.json"):
+        data = bytearray(members[name])
+        data[len(data) // 2] ^= 0x01
+        (tmp_path / "re.keras").write_bytes(_zip({**members, name: bytes(data)}))
+        _expect_rejected(str(tmp_path / "re.keras"), f"checksum of {name} does not match ember.json")
