@@ -6,6 +6,7 @@ tests/fixtures/make_keras_fixtures.py.
 """
 
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -17,10 +18,15 @@ FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 CASES = ["sequential", "functional", "recurrent", "attention", "conv", "nested"]
 
 
+def series(data, prefix: str) -> list:
+    """``data[prefix + "0"], data[prefix + "1"], ...`` from an npz file."""
+    return [data[f"{prefix}{i}"] for i in range(sum(bool(re.fullmatch(prefix + r"\d+", k)) for k in data.files))]
+
+
 def expected(folder, name):
     data = np.load(folder / f"{name}.npz")
-    xs = [data[f"x{i}"] for i in range(sum(k.startswith("x") for k in data.files))]
-    ys = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    xs = series(data, "x")
+    ys = series(data, "y")
     return data, xs, ys
 
 
@@ -38,14 +44,14 @@ def assert_same_outputs(got, want):
 def check_keras_optimizer_state(model, data):
     """ember's Adam state equals Keras's variables, and one more step lands on Keras's weights."""
     arrays, _ = keras_optimizer.optimizer_arrays(model)
-    opt = [data[f"opt{i}"] for i in range(sum(k.startswith("opt") for k in data.files))]
+    opt = series(data, "opt")
     assert len(arrays) == len(opt) == 2 + 2 * len(model.trainable_weights)
     assert int(arrays[0]) == int(opt[0]) == 3
     np.testing.assert_allclose(float(arrays[1]), float(opt[1]), rtol=1e-7)
     for a, b in zip(arrays[2:], opt[2:], strict=True):
         np.testing.assert_array_equal(a, b)  # copied, not recomputed
     model.fit(data["fx"], data["fy"], batch_size=16, epochs=1, shuffle=False, verbose=0)
-    weights = [data[f"w{i}"] for i in range(sum(k.startswith("w") for k in data.files))]
+    weights = series(data, "w")
     for got, want in zip(model.get_weights(), weights, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 

@@ -16,7 +16,14 @@ import pytest
 import ember
 from ember import layers
 from ember.saving import keras_optimizer
-from tests.saving.test_keras_fixtures import CASES, assert_same_outputs, check_keras_optimizer_state, expected, predict
+from tests.saving.test_keras_fixtures import (
+    CASES,
+    assert_same_outputs,
+    check_keras_optimizer_state,
+    expected,
+    predict,
+    series,
+)
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "make_keras_fixtures.py"
 
@@ -163,6 +170,7 @@ def _write_ember_files(folder: pathlib.Path) -> dict:
                       [rng.normal(size=(8, 1)).astype("float32"), np.eye(2, dtype="float32")[rng.integers(0, 2, 8)]],
                       batch_size=8, epochs=2, verbose=0)  # fmt: skip
         model.save(folder / f"ember_{name}.keras")
+        model.save_weights(folder / f"ember_{name}.weights.h5")
         np.savez(folder / f"ember_{name}.npz", **{f"x{i}": x for i, x in enumerate(xs)}, **extra)
         results[name] = {"y": predict(model, xs)}
         if name == "sequential":
@@ -191,21 +199,30 @@ def exchange(tmp_path_factory):
 def test_ember_file_opens_in_keras_with_same_predictions(exchange, case):
     folder, results = exchange
     data = np.load(folder / f"keras_from_ember_{case}.npz")
-    got = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    got = series(data, "y")
+    assert_same_outputs(got, results[case]["y"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ember_weights_file_loads_in_keras(exchange, case):
+    """``save_weights("x.weights.h5")`` in ember, ``load_weights`` in Keras on a zeroed copy: same predictions."""
+    folder, results = exchange
+    data = np.load(folder / f"keras_from_ember_{case}.npz")
+    got = series(data, "weights_y")
     assert_same_outputs(got, results[case]["y"])
 
 
 def test_ember_adam_state_is_keras_optimizer_state(exchange):
     folder, results = exchange
     data = np.load(folder / "keras_from_ember_sequential.npz")
-    opt = [data[f"opt{i}"] for i in range(sum(k.startswith("opt") for k in data.files))]
+    opt = series(data, "opt")
     ours = results["sequential"]["opt"]
     assert len(opt) == len(ours) == 2 + 2 * 4 and int(opt[0]) == 3
     np.testing.assert_allclose(float(opt[1]), 0.01, rtol=1e-7)  # Keras keeps the learning rate in float32
     for keras_value, ember_value in zip(opt[2:], ours[2:], strict=True):
         np.testing.assert_array_equal(keras_value, ember_value)
     # The state means the same thing in both: one more Adam step from it gives the same weights.
-    weights = [data[f"w{i}"] for i in range(sum(k.startswith("w") for k in data.files))]
+    weights = series(data, "w")
     for keras_w, ember_w in zip(weights, results["sequential"]["w"], strict=True):
         np.testing.assert_allclose(keras_w, ember_w, rtol=1e-5, atol=1e-6)
 
@@ -229,7 +246,7 @@ def test_optimizer_state_means_the_same_in_both(exchange, name):
     folder, results = exchange
     data = np.load(folder / f"keras_from_ember_opt_{name}.npz")
     assert int(data["opt0"]) == 3
-    weights = [data[f"w{i}"] for i in range(sum(k.startswith("w") for k in data.files))]
+    weights = series(data, "w")
     for keras_w, ember_w in zip(weights, results[f"opt_{name}"]["w"], strict=True):
         np.testing.assert_allclose(keras_w, ember_w, rtol=1e-5, atol=1e-6)
     model = ember.models.load_model(folder / f"keras3_opt_{name}.keras")
@@ -245,7 +262,7 @@ def test_every_shared_layer_type_opens_both_ways(exchange, tag):
     """Each layer of run_layer_test's list, alone in a model with random weights, in ember then Keras and back."""
     folder, results = exchange
     data = np.load(folder / f"keras_from_ember_layer_{tag}.npz")
-    got = [data[f"y{i}"] for i in range(sum(k.startswith("y") for k in data.files))]
+    got = series(data, "y")
     assert_same_outputs(got, results[f"layer_{tag}"]["y"])
     _, xs, ys = expected(folder, f"layer_{tag}")
     model = ember.models.load_model(folder / f"keras3_layer_{tag}.keras")
