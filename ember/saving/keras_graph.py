@@ -219,7 +219,8 @@ def _sequential_from_keras(cls, config, custom_objects, safe_mode):
     shape = config.get("build_input_shape")
     if not model.built and shape is not None and model._input_shape is None:
         model.build(tuple(shape))
-    model.trainable = config.get("trainable", True)
+    if config.get("trainable", True) is False:  # setting True would unfreeze layers frozen in their own configs
+        model.trainable = False
     return model
 
 
@@ -305,7 +306,8 @@ def functional_from_keras(cls, config: dict, custom_objects=None, safe_mode: boo
     if not (isinstance(cls, type) and issubclass(cls, Functional)):
         cls = Functional
     model = cls(inputs, outputs, name=config.get("name"))
-    model.trainable = config.get("trainable", True)
+    if config.get("trainable", True) is False:  # setting True would unfreeze layers frozen in their own configs
+        model.trainable = False
     model._keras_order = [entry.get("name") or (entry.get("config") or {}).get("name") for entry in config["layers"]]
     return model
 

@@ -102,7 +102,7 @@ def describe(raw: bytes) -> str:
         return "an HDF5 file"
     if raw.startswith(b"PK"):
         return "a zip archive"
-    if raw[:2] == b"\x80\x02" or raw[:1] == b"\x80":
+    if raw.startswith(b"\x80"):  # pickle protocol 2+ opcode
         return "a Python pickle"
     return f"not a zip archive (first bytes {raw[:8]!r})" if raw else "empty"
 

@@ -99,3 +99,15 @@ def test_keras_file_names_what_ember_lacks(tmp_path):
             zf.writestr(name, data)
     with pytest.raises(ValueError, match=r"Unsupported class 'Dense2000' \(Keras module 'keras.layers'\)"):
         ember.models.load_model(path)
+
+
+def test_frozen_layers_stay_frozen_through_a_keras_file(tmp_path):
+    x_in = ember.Input((3,))
+    frozen = ember.layers.Dense(4, name="frozen")
+    frozen.trainable = False
+    inner = ember.Sequential([ember.Input((4,)), ember.layers.Dense(2, name="free")], name="inner")
+    model = ember.Model(x_in, inner(frozen(x_in)))
+    model.save(tmp_path / "m.keras")
+    loaded = ember.models.load_model(tmp_path / "m.keras")
+    assert loaded.get_layer("frozen").trainable is False and loaded.get_layer("inner").trainable is True
+    assert [w.path for w in loaded.trainable_weights] == [w.path for w in model.trainable_weights]
