@@ -250,7 +250,7 @@ class Trainer(Evaluator):
             validation_freq: validate every this many epochs, or at the listed (1-based) epochs. Defaults to ``1``.
             distribute: a data-parallel strategy (:class:`ember.distributed.MPIStrategy`): ``batch_size`` is then
                 per rank and each rank trains on its shard. Defaults to the one ``ember.distributed.init()``
-                registered, else ``None``.
+                registered, else ``None``; ``False`` turns it off for this call.
 
         Returns:
             ``History`` with ``history['loss']``, ``history['accuracy']``, ``history['val_loss']``, ...
@@ -261,7 +261,7 @@ class Trainer(Evaluator):
                 all before any weight changes.
         """
         fn = "fit"
-        dist = distribute if distribute is not None else distribute_hook.current()
+        dist = distribute_hook.current() if distribute is None else (distribute or None)  # False: off for this call
         batch_size = dist.per_rank_batch_size(batch_size) if dist else batching.check_batch_size(batch_size, fn)
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
         if class_weight is not None:
