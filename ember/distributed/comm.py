@@ -58,7 +58,8 @@ def init(timeout: float | None = None) -> None:
     excepthook that prints the traceback and calls ``MPI_Abort`` so one failing rank
     ends the whole job (as ``python -m mpi4py`` does), and registers a
     :class:`~ember.distributed.MPIStrategy` so ``model.fit`` shards data and averages
-    gradients without further changes. Outside ``mpirun`` it sets up a 1-process world.
+    gradients without further changes. Outside ``mpirun`` (or with 1 rank) it sets up a
+    1-process world and registers nothing: ``fit`` behaves exactly as without ``init()``.
 
     Args:
         timeout: seconds a collective may wait for the other ranks before raising
@@ -81,10 +82,11 @@ def init(timeout: float | None = None) -> None:
         if _WORLD.comm.Get_size() > 1:
             _install_abort_hook()
     _WORLD.initialized = True
-    from ember.distributed.strategy import MPIStrategy
-    from ember.models import distribute_hook
+    if size() > 1:
+        from ember.distributed.strategy import MPIStrategy
+        from ember.models import distribute_hook
 
-    distribute_hook.register(MPIStrategy())
+        distribute_hook.register(MPIStrategy())
 
 
 def is_initialized() -> bool:

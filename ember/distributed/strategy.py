@@ -29,13 +29,32 @@ from ember.utils import batching
 CHIEF_ONLY = (ProgbarLogger, ModelCheckpoint, TensorBoard, CSVLogger, BackupAndRestore)
 
 
+def _without_names(config):
+    """The config with every ``name`` entry removed (automatic names such as ``dense_3`` differ between processes)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, (list, tuple)):
+        return [_without_names(v) for v in config]
+    return config
+
+
 def model_fingerprint(model) -> int:
-    """A 63-bit hash of the model's config (or class name) and its weights' names, shapes and dtypes."""
+    """A 63-bit hash of the model's config (layer names left out) and its weights' shapes and dtypes.
+
+    Two processes that build the same architecture get the same fingerprint; ``fit`` under
+    MPI compares them across ranks before the first step.
+
+    Example:
+        >>> import ember, ember.distributed as dist
+        >>> make = lambda: ember.models.Sequential([ember.layers.Input((3,)), ember.layers.Dense(2)])
+        >>> dist.model_fingerprint(make()) == dist.model_fingerprint(make())
+        True
+    """
     try:
-        config = json.dumps(model.get_config(), sort_keys=True, default=str)
+        config = json.dumps(_without_names(model.get_config()), sort_keys=True, default=str)
     except (NotImplementedError, TypeError, AttributeError):
         config = type(model).__name__
-    shapes = [(w.name, tuple(w.shape), str(w.dtype)) for w in model.weights]
+    shapes = [(tuple(w.shape), str(w.dtype)) for w in model.weights]
     digest = hashlib.sha256(f"{config}|{shapes}".encode()).digest()
     return int.from_bytes(digest[:8], "little") >> 1
 
