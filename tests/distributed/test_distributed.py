@@ -159,3 +159,15 @@ def test_docstring_examples_run(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0, f"{name}: {result}"
+
+
+def test_model_trained_with_a_strategy_saves_and_loads(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 5)).astype("float32"), rng.integers(0, 3, 40)
+    model = _model()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, distribute=dist.MPIStrategy(seed=1))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = ember.models.load_model(path)
+    assert type(loaded.optimizer).__name__ == "Adam"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

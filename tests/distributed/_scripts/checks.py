@@ -90,17 +90,34 @@ def equivalence(kinds, steps=50):
         ok(f"equivalence {kind}")
 
 
+def shuffled_equivalence(steps=20):
+    """With shuffle=True the shared permutation of epoch 0 is the 1-process data order."""
+    x, y = data("mlp", 64 * steps)
+    perm = np.random.default_rng([5, 0]).permutation(len(x))
+    ref = build("mlp")
+    ref.fit(x[perm], y[perm], batch_size=64, epochs=1, shuffle=False, verbose=0, distribute=False)
+    model = build("mlp")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0, distribute=dist.MPIStrategy(seed=5))
+    for a, b in zip(model.get_weights(), ref.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7, err_msg="shuffled 2x32 vs 1x64")
+    ok("shuffled equivalence")
+
+
 def logs_and_callbacks(tmp):
     """Epoch logs equal on every rank, = sum of states (accuracy over all samples); rank 0 alone writes."""
     x, y = data("mlp", 300)
     model = build("mlp")
-    stop = ember.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=10.0)
+    stop = ember.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=10.0)
+    plateau = ember.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=0, min_delta=10.0, factor=0.5)
     ckpt = ember.callbacks.ModelCheckpoint(f"{tmp}/rank{dist.rank()}.weights.safetensors", save_weights_only=True)
-    h = model.fit(x, y, batch_size=25, epochs=5, validation_split=0.2, verbose=0, callbacks=[stop, ckpt])
+    h = model.fit(x, y, batch_size=25, epochs=5, validation_split=0.2, verbose=0, callbacks=[stop, plateau, ckpt])
     rows = np.array([h.history["loss"] + h.history["val_accuracy"]], dtype=np.float64)
     everyone = dist.allgather(rows)
     assert (everyone[0] == everyone[1]).all(), everyone
-    assert len(h.history["loss"]) == 2  # EarlyStopping stopped both ranks after the same epoch
+    assert len(h.history["loss"]) == 2, h.history  # EarlyStopping stopped both ranks after the same epoch
+    lrs = dist.allgather(np.array([model.optimizer.learning_rate]))[:, 0]
+    # ReduceLROnPlateau halved it on both ranks
+    assert lrs[0] == lrs[1] and np.isclose(lrs[0], 5e-4, rtol=1e-6, atol=0), lrs
     # validation accuracy equals a 1-process evaluate of the same weights on the whole split
     acc = model.evaluate(x[240:], y[240:], verbose=0, return_dict=True)["accuracy"]
     assert abs(acc - h.history["val_accuracy"][-1]) < 1e-9, (acc, h.history["val_accuracy"])
@@ -157,6 +174,7 @@ def main():
         equivalence(["mlp"], steps=20)
         return
     equivalence(["mlp", "cnn", "lstm"])
+    shuffled_equivalence()
     logs_and_callbacks(tmp)
     bad_input(tmp)
 
