@@ -184,7 +184,8 @@ def allreduce(x, op: str = "mean"):
 
     Args:
         x: NumPy array or ember Tensor, the same shape and dtype on every rank.
-        op: ``'mean'`` (sum / size), ``'sum'``, ``'max'`` or ``'min'``. Defaults to ``'mean'``.
+        op: ``'mean'`` (sum / size; truncated back to an integer dtype), ``'sum'``, ``'max'`` or ``'min'``.
+            Defaults to ``'mean'``.
 
     Returns:
         A new array (a Tensor for a Tensor) of ``x``'s shape and dtype.
