@@ -51,13 +51,27 @@ def _plan_buckets(arrays: list, bucket_bytes: int) -> list[list[int]]:
     return buckets
 
 
-def average_gradients(grads: list, bucket_bytes: int = DEFAULT_BUCKET_BYTES, stats=None) -> list:
+def _fusion_buffer(cache, bucket: list, arrays: list):
+    """A flat buffer for ``bucket`` (reused across steps when ``cache`` is a dict), filled with its gradients."""
+    key = tuple((arrays[i].shape, arrays[i].dtype.str) for i in bucket)
+    buf = None if cache is None else cache.get(key)
+    if buf is None:
+        buf = np.empty(sum(arrays[i].size for i in bucket), dtype=arrays[bucket[0]].dtype)
+        if cache is not None:
+            cache[key] = buf
+    np.concatenate([arrays[i].reshape(-1) for i in bucket], out=buf)
+    return buf
+
+
+def average_gradients(grads: list, bucket_bytes: int = DEFAULT_BUCKET_BYTES, stats=None, buffers=None) -> list:
     """The mean over ranks of each gradient, computed with one allreduce per bucket.
 
     Args:
         grads: list of Tensors, arrays or ``None`` (skipped), the same shapes on every rank.
         bucket_bytes: most bytes per fused message. Defaults to 64 MiB (Horovod's fusion threshold).
         stats: an object whose ``comm_seconds`` and ``allreduce_calls`` are increased, or ``None``.
+        buffers: a dict in which the fusion buffers are kept and reused from step to step (the returned
+            gradients are then views into them, valid until the next call), or ``None``.
 
     Returns:
         A list of NumPy arrays (``None`` where the input was ``None``): ``(1/N) sum_r grads_r``.
@@ -69,7 +83,7 @@ def average_gradients(grads: list, bucket_bytes: int = DEFAULT_BUCKET_BYTES, sta
     start = time.perf_counter()
     in_flight = []
     for bucket in _plan_buckets(arrays, bucket_bytes):
-        buf = np.concatenate([arrays[i].reshape(-1) for i in bucket])
+        buf = _fusion_buffer(buffers, bucket, arrays)
         in_flight.append((bucket, buf, comm.iallreduce_sum(buf)))  # packs the next bucket while this one travels
     out = list(arrays)
     for bucket, buf, handle in in_flight:
@@ -97,7 +111,7 @@ class _Distributed:
     """Mixin placed in front of an optimizer's class by :func:`DistributedOptimizer`."""
 
     def apply(self, grads, trainable_variables) -> None:
-        grads = average_gradients(list(grads), self.bucket_bytes, stats=self)
+        grads = average_gradients(list(grads), self.bucket_bytes, stats=self, buffers=self._fusion_buffers)
         super().apply(grads, trainable_variables)
 
     @property
@@ -145,7 +159,7 @@ def DistributedOptimizer(optimizer: Optimizer, bucket_bytes: int = DEFAULT_BUCKE
             attrs = {"__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__}
             _CLASSES[base] = type(base.__name__, (_Distributed, base), attrs)
         optimizer.__class__ = _CLASSES[base]
-        optimizer.comm_seconds, optimizer.allreduce_calls = 0.0, 0
+        optimizer.comm_seconds, optimizer.allreduce_calls, optimizer._fusion_buffers = 0.0, 0, {}
     optimizer.bucket_bytes = bucket_bytes
     return optimizer
 
