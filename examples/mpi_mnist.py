@@ -2,16 +2,18 @@
 
 Every rank loads the whole of MNIST, trains on its own shard each epoch (per-rank
 batch = global batch / ranks) and averages gradients with fused allreduces; rank 0
-prints the progress, the test accuracy, the training time and, given the JSON of a
-1-process run (``--baseline``), the speed-up. ``python examples/mpi_mnist.py`` (no
-mpirun) is that 1-process run with the same global batch and data order.
+prints the progress, the test accuracy, the training time and the speed-up over a
+1-process run. ``python examples/mpi_mnist.py`` (no mpirun) is that run, with the same
+global batch and data order; its result is kept in the temp folder and read by later runs:
 
-    python examples/mpi_mnist.py --json /tmp/mnist_{size}.json
-    mpirun -n 2 python examples/mpi_mnist.py --json /tmp/mnist_{size}.json --baseline /tmp/mnist_1.json
+    python examples/mpi_mnist.py               # 1 process: writes $TMPDIR/ember_mpi_mnist_1.json
+    mpirun -n 2 python examples/mpi_mnist.py   # prints accuracy and speed-up against it
 """
 
 import argparse
 import json
+import os
+import tempfile
 import time
 
 import ember
@@ -23,8 +25,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--global-batch", type=int, default=128)
-    parser.add_argument("--json", help="write results here ({size} is replaced by the world size)")
-    parser.add_argument("--baseline", help="JSON of a 1-process run, to print the speed-up")
+    default = os.path.join(tempfile.gettempdir(), "ember_mpi_mnist_{size}.json")
+    parser.add_argument("--json", default=default, help="write results here ({size}: the world size)")
+    parser.add_argument("--baseline", default=default.format(size=1), help="JSON of a 1-process run")
     args = parser.parse_args()
 
     dist.init()
@@ -49,15 +52,16 @@ def main():
     print(f"ranks: {dist.size()}  test accuracy: {accuracy:.4f}  training time: {seconds:.1f} s "
           f"(gradient allreduce {comm:.1f} s)")  # fmt: skip
     result = {"size": dist.size(), "accuracy": accuracy, "seconds": seconds, "comm_seconds": comm}
-    if args.baseline:
+    if dist.size() > 1 and not os.path.exists(args.baseline):
+        print(f"no 1-process result in {args.baseline}: run `python examples/mpi_mnist.py` for the speed-up")
+    elif dist.size() > 1:
         with open(args.baseline) as f:
             base = json.load(f)
         result["speedup"] = base["seconds"] / seconds
         print(f"speed-up over 1 process: {result['speedup']:.2f}x  "
               f"(accuracy {base['accuracy']:.4f} -> {accuracy:.4f})")  # fmt: skip
-    if args.json:
-        with open(args.json.format(size=dist.size()), "w") as f:
-            json.dump(result, f)
+    with open(args.json.format(size=dist.size()), "w") as f:
+        json.dump(result, f)
 
 
 if __name__ == "__main__":
