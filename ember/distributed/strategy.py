@@ -17,6 +17,7 @@ import json
 
 import numpy as np
 
+from ember import backend
 from ember.autograd import no_grad
 from ember.callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint, ProgbarLogger, TensorBoard
 from ember.distributed import comm
@@ -165,6 +166,19 @@ class MPIStrategy:
         n = batching.num_samples(arrays[0])
         idx = shard_indices(n, comm.rank(), comm.size(), epoch, self._seed or 0, shuffle, self.drop_last)
         return sharded_batches(arrays, batch_size, idx)
+
+    def end_epoch(self, model, logs: dict) -> dict:
+        """At the end of a training epoch: average the float non-trainable weights over ranks, reduce the logs.
+
+        Non-trainable weights such as BatchNormalization's moving mean and variance are
+        updated from each rank's own batches; their mean over ranks keeps every rank
+        (and every checkpoint) identical. Between epoch ends they are per rank, as in Horovod.
+        """
+        if comm.size() > 1:
+            for w in model.non_trainable_weights:
+                if np.dtype(w.dtype).kind == "f":
+                    w.data[...] = backend.asarray(comm.allreduce(backend.to_numpy(w.data), op="mean"))
+        return self.reduce_logs(model, logs)
 
     def reduce_logs(self, model, logs: dict) -> dict:
         """Epoch logs from the metric states summed over ranks (identical on every rank)."""

@@ -323,7 +323,7 @@ class Trainer(Evaluator):
             cb.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
-        self._epoch_logs = dist.reduce_logs(self, logs) if dist else logs
+        self._epoch_logs = dist.end_epoch(self, logs) if dist else logs
 
     # ------------------------------------------------------------------ config
     def get_compile_config(self) -> dict | None:

@@ -27,7 +27,7 @@ def test_two_ranks_match_one_process_and_agree(tmp_path):
     """2x32 == 1x64 after 50 steps (MLP, CNN, LSTM; rtol 1e-5), hashes equal after every step, logs, bad input."""
     proc, _ = launch([CHECKS, "main", str(tmp_path)])
     _ok(proc, ["collectives", "equivalence mlp", "equivalence cnn", "equivalence lstm", "shuffled equivalence",
-               "custom loop", "logs and callbacks", "bad input"])  # fmt: skip
+               "custom loop", "batch norm statistics", "logs and callbacks", "bad input"])  # fmt: skip
 
 
 def test_tcp_transport_forced(tmp_path):

@@ -124,6 +124,21 @@ def custom_loop():
     ok("custom loop")
 
 
+def batch_norm_statistics():
+    """BatchNormalization's moving statistics (per rank during the epoch) are averaged at its end."""
+    ember.utils.set_random_seed(0)
+    model = ember.models.Sequential([layers.Input((20,)), layers.Dense(16), layers.BatchNormalization(),
+                                     layers.Dense(10)])  # fmt: skip
+    model.compile("adam", ember.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data("mlp", 256)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    everyone = dist.allgather(np.array([weights_hash(model)], dtype=np.int64))[:, 0]
+    assert everyone[0] == everyone[1], everyone
+    bn = model.layers[1]
+    assert not np.allclose(ember.backend.to_numpy(bn.moving_mean.data), 0.0)  # it did train
+    ok("batch norm statistics")
+
+
 def logs_and_callbacks(tmp):
     """Epoch logs equal on every rank, = sum of states (accuracy over all samples); rank 0 alone writes."""
     x, y = data("mlp", 300)
@@ -197,6 +212,7 @@ def main():
     equivalence(["mlp", "cnn", "lstm"])
     shuffled_equivalence()
     custom_loop()
+    batch_norm_statistics()
     logs_and_callbacks(tmp)
     bad_input(tmp)
 
