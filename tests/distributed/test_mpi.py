@@ -58,25 +58,39 @@ def test_collective_on_one_rank_times_out_with_a_clear_error(tmp_path):
     assert "CollectiveTimeoutError" in proc.stderr and "never joined" in proc.stderr
 
 
+def _train(folder, fault_file=None, fault_epoch=None):
+    folder.mkdir(exist_ok=True)
+    if fault_file:
+        (folder / fault_file).write_text(str(fault_epoch))
+    proc, _ = launch([FAULTS, "train", str(folder)], timeout=90)
+    if fault_file:
+        (folder / fault_file).unlink()
+    return proc
+
+
 def test_relaunch_resumes_from_rank0_backup(tmp_path):
-    """Killed in epoch 2 of 4: the relaunch runs epochs 2-3 only and ends with the uninterrupted run's weights."""
-    killed, clean = tmp_path / "killed", tmp_path / "clean"
-    killed.mkdir()
-    clean.mkdir()
-    (killed / "kill_at").write_text("2")
-    proc, _ = launch([FAULTS, "train", str(killed)], timeout=90)
-    assert proc.returncode != 0 and "fault 'sigkill' in epoch 2" in proc.stdout
-    backups = sorted(p.name for p in (killed / "backup").iterdir())
-    assert backups == ["latest.state.safetensors"], backups  # no temporary or partial file left to read
-    (killed / "kill_at").unlink()
-    proc, _ = launch([FAULTS, "train", str(killed)], timeout=90)
+    """Killed in epoch 2 of 4 (rank 1 mid-epoch; or rank 0 half-way through writing epoch 2's backup):
+    the relaunch reads rank 0's last complete backup, never the partial file, loses at most one save
+    interval, and ends with the uninterrupted run's weights bit for bit."""
+    proc = _train(tmp_path / "clean")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads((killed / "epochs.json").read_text())["epochs_run"] == 2  # lost less than one epoch
-    proc, _ = launch([FAULTS, "train", str(clean)], timeout=90)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    resumed, reference = np.load(killed / "result.npz"), np.load(clean / "result.npz")
-    for key in reference:
-        np.testing.assert_array_equal(resumed[key], reference[key])
+    reference = np.load(tmp_path / "clean" / "result.npz")
+    for name, fault_file, message in [("rank1", "kill_at", "fault 'sigkill' in epoch 2"),
+                                      ("rank0_saving", "kill_in_save", "killed half-way through")]:  # fmt: skip
+        folder = tmp_path / name
+        proc = _train(folder, fault_file, 2)
+        assert proc.returncode != 0 and message in proc.stdout, proc.stdout[-2000:]
+        partial = [p for p in (folder / "backup").iterdir() if p.name.endswith(".tmp")]
+        if name == "rank0_saving":  # the half-written temporary file is really there
+            assert len(partial) == 1 and partial[0].stat().st_size > 0
+        else:
+            assert sorted(p.name for p in (folder / "backup").iterdir()) == ["latest.state.safetensors"]
+        proc = _train(folder)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert json.loads((folder / "epochs.json").read_text())["epochs_run"] == 2  # epochs 2 and 3 only
+        resumed = np.load(folder / "result.npz")
+        for key in reference:
+            np.testing.assert_array_equal(resumed[key], reference[key])
 
 
 @pytest.mark.slow

@@ -5,7 +5,9 @@ Usage: python faults.py MODE DIR
   sigkill    rank 1 SIGKILLs itself mid-training; mpirun must end the other rank
   deadlock   only rank 0 calls allreduce; it must raise CollectiveTimeoutError (timeout 2 s)
   train      train 4 epochs with BackupAndRestore(DIR/backup); with DIR/kill_at present, rank 1
-             SIGKILLs itself in the epoch named there. Writes DIR/result.npz (rank 0) at the end.
+             SIGKILLs itself in the epoch named there; with DIR/kill_in_save, rank 0 SIGKILLs itself
+             half-way through writing the backup of the epoch named there. Writes DIR/result.npz
+             (rank 0) at the end.
 """
 
 import json
@@ -45,6 +47,46 @@ class Fault(ember.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class _HalfWriter:
+    """A file that writes half of what it is given, then the process dies (SIGKILL mid-save)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def write(self, data):
+        self.f.write(data[: len(data) // 2])
+        self.f.flush()
+        print(f"rank 0: killed half-way through a {len(data)}-byte backup", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
+def kill_during_save(epoch: int) -> None:
+    """Make rank 0's (epoch+1)-th atomic write die after writing half of the temporary file."""
+    import ember.saving.atomic as atomic
+
+    calls = {"n": 0}
+
+    class OsProxy:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def fdopen(self, fd, mode):
+            calls["n"] += 1
+            f = os.fdopen(fd, mode)
+            return _HalfWriter(f) if calls["n"] == epoch + 1 else f
+
+    atomic.os = OsProxy()
+
+
 def main():
     mode, folder = sys.argv[1], sys.argv[2]
     dist.init(timeout=2 if mode == "deadlock" else 60)
@@ -61,6 +103,9 @@ def main():
     elif os.path.exists(os.path.join(folder, "kill_at")):
         with open(os.path.join(folder, "kill_at")) as f:
             callbacks.append(Fault(int(f.read()), "sigkill"))
+    elif os.path.exists(os.path.join(folder, "kill_in_save")) and dist.rank() == 0:
+        with open(os.path.join(folder, "kill_in_save")) as f:
+            kill_during_save(int(f.read()))
     strategy = dist.MPIStrategy(seed=7)
     h = model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=callbacks, distribute=strategy)
     if dist.rank() == 0:
