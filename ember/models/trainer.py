@@ -12,7 +12,7 @@ from ember import metrics as metrics_mod
 from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
-from ember.models import data_checks
+from ember.models import data_checks, distribute_hook
 from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
 from ember.utils import batching
@@ -226,7 +226,8 @@ class Trainer(Evaluator):
     # ------------------------------------------------------------------ fit / evaluate / predict
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):  # fmt: skip
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
+            distribute=None):  # fmt: skip
         """Train for ``epochs`` passes over ``(x, y)``; returns a :class:`~ember.callbacks.History`.
 
         Args:
@@ -247,6 +248,9 @@ class Trainer(Evaluator):
             validation_steps: validation batches per epoch. Defaults to ``None`` (all).
             validation_batch_size: defaults to ``batch_size``.
             validation_freq: validate every this many epochs, or at the listed (1-based) epochs. Defaults to ``1``.
+            distribute: a data-parallel strategy (:class:`ember.distributed.MPIStrategy`): ``batch_size`` is then
+                per rank and each rank trains on its shard. Defaults to the one ``ember.distributed.init()``
+                registered, else ``None``; ``False`` turns it off for this call.
 
         Returns:
             ``History`` with ``history['loss']``, ``history['accuracy']``, ``history['val_loss']``, ...
@@ -257,7 +261,8 @@ class Trainer(Evaluator):
                 all before any weight changes.
         """
         fn = "fit"
-        batch_size = batching.check_batch_size(batch_size, fn)
+        dist = distribute_hook.current() if distribute is None else (distribute or None)  # False: off for this call
+        batch_size = dist.per_rank_batch_size(batch_size) if dist else batching.check_batch_size(batch_size, fn)
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
         if class_weight is not None:
             if self._multi_output:
@@ -276,16 +281,24 @@ class Trainer(Evaluator):
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         verbose = _verbose(verbose)
+        if dist is not None:  # checks across ranks, model built, rank-0-only callbacks (ember.distributed)
+            steps, callbacks, verbose = dist.setup_fit(self, [x, y, sw], val, batch_size, steps_per_epoch,
+                                                       callbacks, verbose)  # fmt: skip
+        self._distribute = dist
         cb, history = _fit_callbacks(self, callbacks, {"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
         self._initial_epoch = None
         cb.on_train_begin()
         start, self._initial_epoch = self._initial_epoch or initial_epoch, None  # BackupAndRestore may set it
+        if dist is not None:  # every rank takes rank 0's weights, optimizer state and start epoch
+            start = dist.on_train_begin(self, start)
         for epoch in range(start, epochs):
             self._fit_epoch(epoch, cb, [x, y, sw], batch_size, shuffle, steps)
             epoch_logs = dict(self._epoch_logs)
             if val is not None and _validate_now(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, 0, None, validation_steps)
+                vbs = validation_batch_size or batch_size
+                val_logs = (dist.evaluate(self, val, vbs, validation_steps) if dist else
+                            self._evaluate_arrays(*val, vbs, 0, None, validation_steps))  # fmt: skip
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -300,7 +313,9 @@ class Trainer(Evaluator):
         self.reset_metrics()
         cb.on_epoch_begin(epoch)
         logs = {}
-        for step, batch in enumerate(batching.epoch_batches(arrays, batch_size, shuffle)):
+        dist = getattr(self, "_distribute", None)
+        batches = dist.epoch_batches(arrays, batch_size, shuffle, epoch) if dist else None
+        for step, batch in enumerate(batches or batching.epoch_batches(arrays, batch_size, shuffle)):
             if step >= steps:
                 break
             cb.on_train_batch_begin(step)
@@ -308,7 +323,7 @@ class Trainer(Evaluator):
             cb.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
-        self._epoch_logs = logs
+        self._epoch_logs = dist.end_epoch(self, logs) if dist else logs
 
     # ------------------------------------------------------------------ config
     def get_compile_config(self) -> dict | None:
