@@ -1,0 +1,19 @@
+"""ONNX interop: export ember models to ONNX (and, from the import branch, load ONNX models into ember).
+
+- :func:`export`: a Sequential/functional model -> an ``.onnx`` file checked by ``onnx.checker`` (issue 13 §1).
+  Converters live in ``export_core`` (dense, activations, embedding, shape and merge layers), ``export_conv``
+  (convolution, pooling, padding, upsampling), ``export_norm``, ``export_rnn`` and ``export_attention``, one
+  registry keyed by layer class (``export_registry``).
+- ``onnx``/``onnxruntime`` are optional (``pip install 'ember[onnx]'``) and imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from ember.interop.onnx.export_builder import ExportError
+from ember.interop.onnx.export_model import export
+
+# --- ONNX import (owned by the import branch): `load_model` is added here -----------------------------------
+# from ember.interop.onnx.importer import load_model
+# ------------------------------------------------------------------------------------------------------------
+
+__all__ = ["ExportError", "export"]
