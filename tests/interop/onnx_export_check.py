@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
-
 RTOL, ATOL = 1e-4, 1e-5
 
 
@@ -19,7 +17,11 @@ def _require(name: str):
 
 
 def randomize(model, seed: int = 0) -> None:
-    """Every weight random (variances positive), so that zero biases or unit statistics hide nothing."""
+    """Every weight random (variances positive), so that zero biases or unit statistics hide nothing.
+
+    Kernels get std ``1 / sqrt(fan_in)`` (activations stay O(1), as in a trained model); vectors (biases,
+    gammas, betas, means) N(0, 0.5); variances U(0.5, 1.5).
+    """
     rng = np.random.default_rng(seed)
     values = []
     for w in model.weights:
@@ -27,6 +29,8 @@ def randomize(model, seed: int = 0) -> None:
         name = (getattr(w, "path", None) or w.name or "").lower()
         if "variance" in name:
             values.append(rng.uniform(0.5, 1.5, shape))
+        elif len(shape) >= 2:
+            values.append(rng.normal(0.0, 1.0 / np.sqrt(np.prod(shape[:-1])), shape))
         else:
             values.append(rng.normal(0.0, 0.5, shape))
     model.set_weights([v.astype(np.asarray(w.numpy()).dtype) for v, w in zip(values, model.weights, strict=True)])

@@ -30,7 +30,13 @@ _MASK_USERS = ("MultiHeadAttention", "TransformerEncoder", "TransformerDecoder")
 
 def _load_converters() -> None:
     from ember.interop.onnx import (  # noqa: F401 - importing registers the converters
-        export_attention, export_conv, export_core, export_norm, export_rnn, export_shape, export_spatial,
+        export_attention,
+        export_conv,
+        export_core,
+        export_norm,
+        export_rnn,
+        export_shape,
+        export_spatial,
     )
 
 

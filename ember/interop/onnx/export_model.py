@@ -42,7 +42,7 @@ def _output_names(model, count: int) -> list[str]:
 
 def build_onnx_model(model, input_signature=None, opset=None, dynamic_batch: bool = True):
     """The ONNX ``ModelProto`` of ``model`` (not written, not checked). See :func:`export`."""
-    onnx = _require_onnx()
+    _require_onnx()
     from onnx import helper
 
     opset = resolve_opset(opset)
@@ -63,10 +63,10 @@ def build_onnx_model(model, input_signature=None, opset=None, dynamic_batch: boo
     graph_inputs = [_value_info(n, s, d, dynamic_batch) for (n, _, _), (_, s, d) in zip(inputs, specs, strict=True)]
     graph = helper.make_graph(b.nodes, model.name, graph_inputs, graph_outputs, b.initializers)
     opsets = [helper.make_opsetid("", opset)]
-    proto = helper.make_model(graph, opset_imports=opsets, producer_name="ember",
-                              producer_version=_version(), ir_version=helper.find_min_ir_version_for(opsets))  # fmt: skip
+    ir_version = helper.find_min_ir_version_for(opsets)
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="ember", producer_version=_version(),
+                              ir_version=ir_version)  # fmt: skip
     proto.doc_string = f"ember model '{model.name}' exported by ember.interop.onnx.export"
-    del onnx
     return proto
 
 
@@ -95,12 +95,12 @@ def export(model, filepath, input_signature=None, opset: int | None = None, dyna
     Example:
         >>> import os, tempfile
         >>> import ember
-        >>> model = ember.Sequential([ember.Input((3,)), ember.layers.Dense(2, activation="softmax")])
+        >>> model = ember.Sequential([ember.Input((3,)), ember.layers.Dense(2, activation="softmax", name="probs")])
         >>> path = os.path.join(tempfile.mkdtemp(), "m.onnx")
         >>> from ember.interop.onnx import export
         >>> proto = export(model, path)
         >>> [i.name for i in proto.graph.input], [o.name for o in proto.graph.output]
-        (['dense_input', 'dense'], ['dense'])
+        (['probs_input'], ['probs'])
     """
     onnx = _require_onnx()
     from ember.saving.atomic import atomic_write_bytes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ember import layers
 from ember.interop.onnx.export_registry import register
 
