@@ -6,6 +6,7 @@ Examples::
     ember train --dataset breast_cancer --model perceptron --epochs 50
     ember train --dataset mnist1d --model gru    # also lstm, transformer; --dataset tweets_sentiment
     ember info                                   # versions and backend
+    ember export model.keras model.onnx          # ONNX export (issue 13); ember predict model.onnx x.npy
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", default="ember_output", help="folder for the trained weights")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="progress output (default: 1)")
     sub.add_parser("info", help="print versions and the active backend")
+    from ember.interop.onnx.cli import add_commands  # `ember export` / `ember predict` (issue 13)
+
+    add_commands(sub)
     return parser
 
 
@@ -117,6 +121,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "info":
             return cmd_info()
+        if args.command in ("export", "predict"):  # ONNX export and deployment (issue 13)
+            from ember.interop.onnx.cli import run
+
+            return run(args)
         return cmd_train(args)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"ember: error: {exc}", file=sys.stderr)

@@ -10,7 +10,17 @@
 from __future__ import annotations
 
 from ember.interop.onnx.export_builder import ExportError
-from ember.interop.onnx.export_model import export
+
+
+def __getattr__(name):
+    # `export` loads ember.models on first use, so that `ember --help` (which registers `ember export`) stays light.
+    if name == "export":
+        from ember.interop.onnx.export_model import export
+
+        globals()["export"] = export
+        return export
+    raise AttributeError(f"module 'ember.interop.onnx' has no attribute {name!r}")
+
 
 # --- ONNX import (owned by the import branch): `load_model` is added here -----------------------------------
 # from ember.interop.onnx.importer import load_model
