@@ -46,6 +46,16 @@ def _masked(rnn, masking=False):
     return chain((6,), layers.Embedding(10, 4, mask_zero=True), rnn, dtype="int32", high=10, padded=True)
 
 
+def _dense_attention(layer, mask=False):
+    if mask:
+        q, v = ember.Input(shape=(5,), dtype="int32"), ember.Input(shape=(6,), dtype="int32")
+        eq, ev = layers.Embedding(10, 4, mask_zero=True)(q), layers.Embedding(10, 4, mask_zero=True)(v)
+        y = layers.GlobalMaxPooling1D()(layer([eq, ev]))
+        return ember.Model([q, v], y), [((5,), "int32", 10, "padded"), ((6,), "int32", 10, "padded")]
+    q, v, k = ember.Input(shape=(5, 4)), ember.Input(shape=(6, 4)), ember.Input(shape=(6, 4))
+    return ember.Model([q, v, k], layer([q, v, k])), [((5, 4), F, None), ((6, 4), F, None), ((6, 4), F, None)]
+
+
 def _decoder(cross):
     x = ember.Input(shape=(5, 8))
     if not cross:
@@ -149,6 +159,12 @@ CASES = {
     "MultiHeadAttention[self]": lambda: _mha(),
     "MultiHeadAttention[causal]": lambda: _mha(causal=True),
     "MultiHeadAttention[cross]": lambda: _mha(cross=True),
+    "Attention[dot,use_scale]": lambda: _dense_attention(layers.Attention(use_scale=True)),
+    "Attention[concat]": lambda: _dense_attention(layers.Attention(score_mode="concat")),
+    "Attention[mask_zero]": lambda: _dense_attention(layers.Attention(), mask=True),
+    "AdditiveAttention": lambda: _dense_attention(layers.AdditiveAttention()),
+    "RBFLayer": lambda: chain((4,), layers.RBFLayer(5)),
+    "RBM": lambda: chain((6,), layers.RBM(4)),
     "TransformerEncoder": lambda: chain((5, 8), layers.TransformerEncoder(16, 2)),
     "TransformerEncoder[normalize_first,mask_zero]": lambda: chain(
         (5,), layers.Embedding(10, 8, mask_zero=True), layers.TransformerEncoder(16, 2, normalize_first=True),

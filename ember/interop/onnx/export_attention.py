@@ -196,3 +196,40 @@ def token_and_position(b, layer, call):
     if layer.mask_zero:
         call.out_masks = [b.op("Not", [b.op("Equal", [b.cast(call.inputs[0], np.int64), b.ints([0])])])]
     return [b.op("Add", [tokens, pos], layer.name)]
+
+
+def _dense_scores(b, layer, q, k):
+    if isinstance(layer, layers.AdditiveAttention):  # sum_d scale_d tanh(q_td + k_sd)
+        s = b.op("Tanh", [b.op("Add", [b.unsqueeze(q, [-2]), b.unsqueeze(k, [-3])])])
+        if layer.scale is not None:
+            s = b.op("Mul", [s, b.const(to_numpy(layer.scale))])
+        return b.reduce("ReduceSum", s, [-1], keepdims=False)
+    if layer.score_mode == "dot":
+        scores = b.op("MatMul", [q, b.transpose(k, [0, 2, 1])])
+        return scores if layer.scale is None else b.op("Mul", [scores, b.const(to_numpy(layer.scale))])
+    s = b.op("Add", [b.unsqueeze(q, [-2]), b.unsqueeze(k, [-3])])
+    if layer.scale is not None:
+        s = b.op("Mul", [s, b.const(to_numpy(layer.scale))])
+    total = b.reduce("ReduceSum", b.op("Tanh", [s]), [-1], keepdims=False)
+    return b.op("Mul", [total, b.const(to_numpy(layer.concat_score_weight))])
+
+
+@register(layers.Attention, layers.AdditiveAttention, masks=True)
+def dense_attention(b, layer, call):
+    """Luong (dot / concat) and Bahdanau (additive) attention over ``[query, value(, key)]``."""
+    q, v = call.inputs[0], call.inputs[1]
+    k = call.inputs[2] if len(call.inputs) > 2 else v
+    q_mask, v_mask = call.masks[0], call.masks[1]
+    scores = _dense_scores(b, layer, q, k)
+    keep = attention_keep(b, call.shapes[0][1], call.shapes[1][1], v_mask=v_mask,
+                          causal=bool(call.kwargs.get("use_causal_mask")))  # fmt: skip
+    if keep is not None:
+        penalty = b.op("Mul", [b.op("Sub", [b.scalar(1.0), b.cast_float(keep)]), b.scalar(_NEG)])
+        scores = b.op("Add", [scores, penalty])
+    weights = b.op("Softmax", [scores], f"{layer.name}_scores", axis=-1)
+    out = b.op("MatMul", [weights, v])
+    if q_mask is not None:
+        out = b.op("Mul", [out, b.unsqueeze(b.cast_float(q_mask), [-1])])
+    call.out_masks = [q_mask] + ([None] if call.kwargs.get("return_attention_scores") else [])
+    out = b.op("Identity", [out], layer.name)
+    return [out, weights] if call.kwargs.get("return_attention_scores") else [out]

@@ -177,3 +177,20 @@ def _epsilon() -> float:
     from ember.layers import preprocessing
 
     return preprocessing._EPSILON
+
+
+@register(layers.RBFLayer)
+def rbf(b, layer, call):
+    # exp(-beta_j ||x - c_j||^2), the distance expanded as |x|^2 - 2 x c^T + |c|^2 and clipped at 0 (as ember)
+    x, centers = call.inputs[0], to_numpy(layer.centers)
+    x2 = b.reduce("ReduceSumSquare", x, [-1], keepdims=True)
+    cross = b.op("MatMul", [x, b.const(-2.0 * centers.T, f"{layer.name}_centers")])
+    d = b.op("Max", [b.op("Add", [b.op("Add", [x2, cross]), b.const((centers * centers).sum(-1))]), b.scalar(0.0)])
+    return [b.op("Exp", [b.op("Mul", [d, b.const(-to_numpy(layer.betas))])], layer.name)]
+
+
+@register(layers.RBM)
+def rbm(b, layer, call):
+    """``p(h = 1 | v) = sigmoid(v W + b_h)``: what an RBM layer returns in a model."""
+    y = b.matmul_weight(call.inputs[0], to_numpy(layer.kernel), to_numpy(layer.hidden_bias), layer.name)
+    return [b.op("Sigmoid", [y], layer.name)]
