@@ -7,7 +7,8 @@ The W2 MLP and the W3 CNN of benchmarks/models.py (fresh Keras-default weights),
 ``ember.interop.onnx.export`` and run by onnxruntime (CPU provider, ``intra_op_num_threads = threads``); the same
 weights are copied into a PyTorch model (``eval()`` + ``inference_mode``). The outputs are checked against ember's
 first. Configurations are interleaved round by round; a cell is the median over rounds of each round's median
-time per call (ms); ratios are against onnxruntime. Prints a Markdown table.
+time per call (ms), ``[min-max]`` over rounds; ratios are against onnxruntime, from the medians and (less sensitive
+to other processes on a shared machine) from the best rounds. Prints a Markdown table and the load average.
 """
 
 from __future__ import annotations
@@ -122,16 +123,19 @@ def main(rounds: int = 3, threads: int = 2) -> list[dict]:
     print(f"ember {ember.__version__}, onnxruntime {ort.__version__}, torch {torch.__version__}, {threads} threads, "
           f"{rounds} rounds, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")  # fmt: skip
     print("\n| case | " + " | ".join(f"{a} (ms)" for a in APIS) + " | ember predict / ort | ember call / ort | "
-          "torch / ort |")  # fmt: skip
-    print("|---" * (len(APIS) + 4) + "|")
+          "torch / ort | same, best rounds |")  # fmt: skip
+    print("|---" * (len(APIS) + 5) + "|")
     for case in CASES:
         med = {a: statistics.median(samples[(case, a)]) for a in APIS}
         span = {a: (min(samples[(case, a)]), max(samples[(case, a)])) for a in APIS}
         cells = [f"{med[a]:.3f} [{span[a][0]:.3f}-{span[a][1]:.3f}]" for a in APIS]
         ort_ms = med["onnxruntime"]
         ratios = [med["ember predict"] / ort_ms, med["ember model(x)"] / ort_ms, med["torch eager"] / ort_ms]
-        print(f"| {case} | " + " | ".join(cells) + " | " + " | ".join(f"{r:.1f}x" for r in ratios) + " |")
+        best = [span[a][0] / span["onnxruntime"][0] for a in APIS[1:]]
+        print(f"| {case} | " + " | ".join(cells) + " | " + " | ".join(f"{r:.1f}x" for r in ratios) + " | "
+              + " / ".join(f"{r:.1f}x" for r in best) + " |")  # fmt: skip
         rows.append({"case": case, **med})
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     return rows
 
 

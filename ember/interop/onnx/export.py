@@ -111,7 +111,7 @@ def _floatx() -> str:
 def _sample(shape, dtype):
     from ember.autograd.tensor import Tensor
 
-    shape = (_SAMPLE_BATCH,) + tuple(shape[1:])
+    shape = (shape[0] or _SAMPLE_BATCH,) + tuple(shape[1:])
     kind = np.dtype(dtype).kind
     # ones, not zeros: a zero token is masked by Embedding(mask_zero=True), and an all-masked sample divides 0 by 0
     return Tensor(np.ones(shape, dtype=dtype) if kind in "iub" else np.full(shape, 0.5, dtype=dtype))
@@ -137,6 +137,11 @@ class Walker:
                 raise unsupported(layer, f"a nested model called with arguments {sorted(kwargs)} is not exported")
             outs = self.model(layer, _flatten((inbound, list(args)), is_triple))
             return outs[0] if len(outs) == 1 else outs
+        if lookup(layer) is None:
+            raise unsupported(layer, "no ONNX converter exists for this layer type (it has random or Python-defined "
+                                     "behaviour, or no ONNX equivalent)")  # fmt: skip
+        if getattr(layer, "stateful", False):  # refused before the sample run would advance its state
+            raise unsupported(layer, "stateful=True keeps state between calls, which an ONNX graph cannot")
         values = _map(lambda t: t[1], (inbound, list(args), kwargs), is_triple)
         v_in, v_args, v_kwargs = values
         v_kwargs.setdefault("training", False)
@@ -147,18 +152,16 @@ class Walker:
         for key, value in kwargs.items():
             if is_triple(value):
                 call.tensor_kwargs[key] = len(call.inputs)
-                call.inputs.append(value[0]), call.shapes.append(tuple(value[1].shape))
-                call.masks.append(value[2]), call.values.append(value[1])
+                call.inputs.append(value[0])
+                call.shapes.append(tuple(value[1].shape))
+                call.masks.append(value[2])
+                call.values.append(value[1])
             elif key != "training":
                 call.kwargs[key] = value
         return self._convert(layer, call, out)
 
     def _convert(self, layer, call, out):
-        entry = lookup(layer)
-        if entry is None:
-            raise unsupported(layer, "no ONNX converter exists for this layer type (it has random or Python-defined "
-                                     "behaviour, or no ONNX equivalent)")  # fmt: skip
-        fn, reads_masks = entry
+        fn, reads_masks = lookup(layer)
         if any(m is not None for m in call.masks) and not reads_masks and _uses_masks(layer):
             raise unsupported(layer, "it receives a Keras mask (from Embedding(mask_zero=True) or Masking) and its "
                                      "converter cannot express masks in ONNX")  # fmt: skip
