@@ -47,7 +47,7 @@ def rows() -> list[str]:
             diff = export_and_compare(model, specs, path)
             ops = Counter(n.op_type for n in onnx.load(path).graph.node if n.op_type != "Identity")
             used = ", ".join(sorted(ops)) or "(none: identity)"
-            label = f"`{name}`" if kind == "layer" else f"**{name}** (examples/)"
+            label = f"`{name}`" if kind == "layer" else f"**{name}** (model)"
             opset = onnx.load(path).opset_import[0].version
             out.append(f"| {label} | {opset} | {used} | {diff:.1e} |")
     return out

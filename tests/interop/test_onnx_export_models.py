@@ -29,7 +29,25 @@ def _vae_decoder():
     return ember.Sequential([ember.Input((16,)), vae.decoder_hidden, vae.decoder_logits]), [((16,), F, None)]
 
 
+def _inverted_residuals():
+    """Two MobileNetV2 inverted-residual blocks as keras.applications builds them (stride 2 with ZeroPadding2D +
+    'valid' depthwise, then stride 1 with the residual Add), ReLU(6.), BatchNormalization, global pooling."""
+    x = ember.Input((16, 16, 3))
+    h = layers.ReLU(6.0)(layers.BatchNormalization()(layers.Conv2D(8, 3, strides=2, padding="same", use_bias=False)(x)))
+    for stride in (2, 1):
+        y = layers.ReLU(6.0)(layers.BatchNormalization()(layers.Conv2D(48, 1, use_bias=False)(h)))
+        if stride == 2:
+            y = layers.ZeroPadding2D(((0, 1), (0, 1)))(y)
+        y = layers.DepthwiseConv2D(3, strides=stride, padding="valid" if stride == 2 else "same", use_bias=False)(y)
+        y = layers.ReLU(6.0)(layers.BatchNormalization()(y))
+        y = layers.BatchNormalization()(layers.Conv2D(8, 1, use_bias=False)(y))
+        h = layers.Add()([h, y]) if stride == 1 else y
+    out = layers.Dense(10, activation="softmax")(layers.Dropout(0.2)(layers.GlobalAveragePooling2D()(h)))
+    return ember.Model(x, out), [((16, 16, 3), F, None)]
+
+
 MODELS = {
+    "mobilenet_v2_blocks": _inverted_residuals,
     "mlp_mnist": lambda: (example("mlp_mnist").build_model(hidden=64), [((784,), F, None)]),
     "cnn_mnist": lambda: (example("cnn_mnist").build_model(), [((28, 28, 1), F, None)]),
     "autoencoder_mnist": lambda: (example("autoencoders_mnist").build()[0], [((784,), F, None)]),
