@@ -104,11 +104,18 @@ def _time(fn, min_calls=20, min_time=0.5, warmup=5) -> float:
 
 
 def main(rounds: int = 3, threads: int = 2) -> list[dict]:
+    import contextlib
+
     import onnxruntime as ort
     import torch
-    from threadpoolctl import threadpool_limits
 
     import ember
+
+    try:  # BLAS threads for ember (NumPy); without threadpoolctl, OpenBLAS's default
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        def threadpool_limits(limits):
+            return contextlib.nullcontext()
 
     torch.set_num_threads(threads)
     folder = tempfile.mkdtemp(prefix="ember-bench-onnx-")
