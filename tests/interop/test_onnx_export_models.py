@@ -167,3 +167,24 @@ def test_masked_merge_is_refused(tmp_path):
     model = ember.Model(x, layers.GlobalMaxPooling1D()(layers.Add(name="merge")([e, e])))
     with pytest.raises(ExportError, match="'merge' .*masks"):
         export(model, tmp_path / "m.onnx")
+
+
+def test_shared_layer_weights_are_stored_once(tmp_path):
+    import onnx
+
+    dense = layers.Dense(3)
+    a, b = ember.Input((3,)), ember.Input((3,))
+    model = ember.Model([a, b], layers.Add()([dense(a), dense(b)]))
+    randomize(model)
+    export_and_compare(model, [((3,), F, None), ((3,), F, None)], tmp_path / "m.onnx")
+    assert len(onnx.load(str(tmp_path / "m.onnx")).graph.initializer) == 2
+
+
+def test_rnn_states_and_nested_sequentials(tmp_path):
+    x = ember.Input((5, 3))
+    out, h, c = layers.LSTM(4, return_state=True, return_sequences=True)(x)
+    bi = layers.Bidirectional(layers.GRU(4, return_state=True), merge_mode=None)(x)
+    inner = ember.Sequential([layers.Dense(2), ember.Sequential([layers.ReLU()])])
+    model = ember.Model(x, [out, h, c, *bi, inner(h)])
+    randomize(model)
+    export_and_compare(model, [((5, 3), F, None)], tmp_path / "m.onnx")

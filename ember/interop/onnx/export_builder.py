@@ -8,6 +8,8 @@ Source: the ONNX operator specification, https://onnx.ai/onnx/operators/.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 # Reductions whose ``axes`` is an attribute before opset 18 and an input from 18 on (ReduceSum: from 13).
@@ -59,13 +61,13 @@ class GraphBuilder:
             array = array.astype(dtype)
         elif array.dtype.kind == "f":
             array = array.astype(self.float_dtype)
-        key = (array.dtype.str, array.shape, array.tobytes()) if array.size <= 16 else None
-        if key is not None and key in self._consts:
+        # Equal constants are stored once (shared layers, repeated scalars and shapes).
+        key = (array.dtype.str, array.shape, hashlib.sha256(np.ascontiguousarray(array).tobytes()).digest())
+        if key in self._consts:
             return self._consts[key]
         name = self.name(base)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
-        if key is not None:
-            self._consts[key] = name
+        self._consts[key] = name
         return name
 
     def ints(self, values, base: str = "shape") -> str:
