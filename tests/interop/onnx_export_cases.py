@@ -80,6 +80,7 @@ CASES = {
     "Softmax[axis=1]": lambda: chain((3, 5), layers.Softmax(axis=1)),
     "Dropout": lambda: chain((6,), layers.Dropout(0.5), layers.Dense(2)),
     "SpatialDropout1D": lambda: chain((4, 3), layers.SpatialDropout1D(0.5)),
+    "SpatialDropout2D": lambda: chain((3, 3, 2), layers.SpatialDropout2D(0.5)),
     "GaussianNoise": lambda: chain((6,), layers.GaussianNoise(1.0)),
     "GaussianDropout": lambda: chain((6,), layers.GaussianDropout(0.3)),
     "ActivityRegularization": lambda: chain((6,), layers.ActivityRegularization(0.1, 0.1)),
