@@ -145,6 +145,7 @@ CASES = {
     "LSTM[return_sequences,go_backwards]": lambda: chain((6, 3), layers.LSTM(4, return_sequences=True,
                                                                             go_backwards=True)),
     "GRU": lambda: chain((6, 3), layers.GRU(4)),
+    "RNN[LSTMCell]": lambda: chain((6, 3), layers.RNN(layers.LSTMCell(4), return_sequences=True)),
     "GRU[reset_after=False,return_sequences]": lambda: chain((6, 3), layers.GRU(4, reset_after=False,
                                                                                 return_sequences=True)),
     "GRU[go_backwards]": lambda: chain((6, 3), layers.GRU(4, go_backwards=True)),

@@ -188,3 +188,11 @@ def test_rnn_states_and_nested_sequentials(tmp_path):
     model = ember.Model(x, [out, h, c, *bi, inner(h)])
     randomize(model)
     export_and_compare(model, [((5, 3), F, None)], tmp_path / "m.onnx")
+
+
+def test_stacked_cells_are_refused_by_name(tmp_path):
+    x = ember.Input((5, 3))
+    cells = layers.StackedRNNCells([layers.LSTMCell(4), layers.LSTMCell(2)])
+    model = ember.Model(x, layers.RNN(cells, name="stack")(x))
+    with pytest.raises(ExportError, match="'stack' .*StackedRNNCells is not a SimpleRNNCell, LSTMCell or GRUCell"):
+        export(model, tmp_path / "m.onnx")

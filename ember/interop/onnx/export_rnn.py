@@ -35,16 +35,16 @@ def _blocks(w: np.ndarray, order, n: int) -> np.ndarray:
 
 def _weights(layer, cell):
     """``(op_type, W, R, B, attrs)`` in ONNX layout: W ``(1, gates*units, in)``, R ``(1, gates*units, units)``."""
+    if not isinstance(cell, (LSTMCell, GRUCell, SimpleRNNCell)):
+        raise unsupported(layer, f"its cell {type(cell).__name__} is not a SimpleRNNCell, LSTMCell or GRUCell")
     n, kernel, rec = cell.units, to_numpy(cell.kernel), to_numpy(cell.recurrent_kernel)
     bias = None if cell.bias is None else to_numpy(cell.bias)
     if isinstance(cell, LSTMCell):
         order, op, acts = (0, 3, 1, 2), "LSTM", [cell.recurrent_activation, cell.activation, cell.activation]
     elif isinstance(cell, GRUCell):
         order, op, acts = (0, 1, 2), "GRU", [cell.recurrent_activation, cell.activation]
-    elif isinstance(cell, SimpleRNNCell):
-        order, op, acts = (0,), "RNN", [cell.activation]
     else:
-        raise unsupported(layer, f"its cell {type(cell).__name__} is not a SimpleRNNCell, LSTMCell or GRUCell")
+        order, op, acts = (0,), "RNN", [cell.activation]
     gates = len(order) * n
     w, r = _blocks(kernel, order, n).T[None], _blocks(rec, order, n).T[None]
     attrs = {"hidden_size": n, "activations": [_act(layer, a) for a in acts]}
