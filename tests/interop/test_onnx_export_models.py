@@ -196,3 +196,20 @@ def test_stacked_cells_are_refused_by_name(tmp_path):
     model = ember.Model(x, layers.RNN(cells, name="stack")(x))
     with pytest.raises(ExportError, match="'stack' .*StackedRNNCells is not a SimpleRNNCell, LSTMCell or GRUCell"):
         export(model, tmp_path / "m.onnx")
+
+
+def test_a_graph_failing_the_checker_is_not_written(tmp_path, monkeypatch):
+    """If a converter ever wrote an invalid node, export raises ExportError and leaves no file."""
+    from ember.interop.onnx import export_registry
+    from ember.interop.onnx.export import _load_converters
+
+    _load_converters()
+
+    def broken(b, layer, call):
+        return [b.op("Relu", [call.inputs[0]], no_such_attribute=1)]
+
+    monkeypatch.setitem(export_registry._CONVERTERS, layers.Dense, (broken, False))
+    model = ember.Sequential([ember.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ExportError, match="failed onnx.checker"):
+        export(model, tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []

@@ -109,7 +109,12 @@ def export(model, filepath, input_signature=None, opset: int | None = None, dyna
     if not filepath.endswith(".onnx"):
         raise ValueError(f"ONNX export: the file name must end in '.onnx'. Received: filepath={filepath!r}")
     proto = build_onnx_model(model, input_signature, opset, dynamic_batch)
-    onnx.checker.check_model(proto, full_check=True)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:  # an exporter bug: say so
+        first = str(exc).strip().splitlines()[0]
+        raise ExportError(f"ONNX export of model '{model.name}': the graph failed onnx.checker ({first}); nothing "
+                          "was written. Please report this with the model's summary()") from exc  # fmt: skip
     atomic_write_bytes(filepath, proto.SerializeToString())
     return proto
 
