@@ -1,6 +1,6 @@
 """Train the web demo's MNIST CNN with ember and write web/model/mnist_cnn.keras and web/model/mnist_cnn.onnx.
 
-    PYTHONPATH=. python tools/train_web_mnist.py [--epochs 1] [--seed 0]
+    PYTHONPATH=. python tools/train_web_mnist.py [--epochs 3] [--seed 0]
 
 The model reads raw pixels (28, 28, 1) in 0..255 (its Rescaling layer divides by 255, so the browser feeds canvas
 pixels as they are) and is small (~5k weights, files < 100 kB) so that both files are committed: the browser test
@@ -30,7 +30,7 @@ def build_model():
     ], name="mnist_cnn")  # fmt: skip
 
 
-def main(epochs: int = 1, seed: int = 0) -> float:
+def main(epochs: int = 3, seed: int = 0) -> float:
     import ember
     from ember.interop.onnx import export
 
@@ -53,7 +53,7 @@ def main(epochs: int = 1, seed: int = 0) -> float:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     main(args.epochs, args.seed)

@@ -31,7 +31,8 @@ async function emberPredict(pixels) {
   return { classes, probabilities };
 }
 
-// The drawing, cropped to its ink, scaled into a 20x20 box and centred in 28x28 (MNIST's preprocessing).
+// MNIST's preprocessing: the drawing cropped to its ink, scaled into a 20x20 box, then placed in 28x28 so that its
+// centre of mass is the centre (LeCun et al., http://yann.lecun.com/exdb/mnist/).
 function canvasPixels(canvas) {
   const ctx = canvas.getContext("2d");
   const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
@@ -44,21 +45,28 @@ function canvasPixels(canvas) {
       }
     }
   }
-  const small = document.createElement("canvas");
-  small.width = small.height = SIZE;
-  const sctx = small.getContext("2d");
-  sctx.fillStyle = "#000";
-  sctx.fillRect(0, 0, SIZE, SIZE);
-  if (bottom >= 0) {
-    const w = right - left + 1, h = bottom - top + 1;
-    const scale = 20 / Math.max(w, h);
-    const dw = w * scale, dh = h * scale;
-    sctx.drawImage(canvas, left, top, w, h, (SIZE - dw) / 2, (SIZE - dh) / 2, dw, dh);
-  }
-  const img = sctx.getImageData(0, 0, SIZE, SIZE).data;
-  const pixels = new Float32Array(SIZE * SIZE);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = img[i * 4];
-  return pixels;
+  const render = (dx, dy) => {
+    const small = document.createElement("canvas");
+    small.width = small.height = SIZE;
+    const sctx = small.getContext("2d");
+    sctx.fillStyle = "#000";
+    sctx.fillRect(0, 0, SIZE, SIZE);
+    if (bottom >= 0) {
+      const w = right - left + 1, h = bottom - top + 1;
+      const scale = 20 / Math.max(w, h);
+      const dw = w * scale, dh = h * scale;
+      sctx.drawImage(canvas, left, top, w, h, (SIZE - dw) / 2 + dx, (SIZE - dh) / 2 + dy, dw, dh);
+    }
+    const img = sctx.getImageData(0, 0, SIZE, SIZE).data;
+    const pixels = new Float32Array(SIZE * SIZE);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = img[i * 4];
+    return pixels;
+  };
+  const centred = render(0, 0);
+  let mass = 0, mx = 0, my = 0;
+  centred.forEach((v, i) => { mass += v; mx += v * (i % SIZE); my += v * Math.floor(i / SIZE); });
+  if (mass === 0) return centred;
+  return render(Math.round((SIZE - 1) / 2 - mx / mass), Math.round((SIZE - 1) / 2 - my / mass));
 }
 
 function show(result) {
