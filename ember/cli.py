@@ -7,6 +7,7 @@ Examples::
     ember train --dataset mnist1d --model gru    # also lstm, transformer; --dataset tweets_sentiment
     ember info                                   # versions and backend
     ember explain model.keras --input x.npy      # the forward pass worked out with the numbers
+    ember export model.keras model.onnx          # ONNX export (issue 13); ember predict model.onnx x.npy
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ember.explain.cli import add_parser as add_explain
 
     add_explain(sub)
+    from ember.interop.onnx.cli import add_commands  # `ember export` / `ember predict` (issue 13)
+
+    add_commands(sub)
     return parser
 
 
@@ -125,6 +129,10 @@ def main(argv=None) -> int:
             from ember.explain.cli import run as run_explain
 
             return run_explain(args)
+        if args.command in ("export", "predict"):  # ONNX export and deployment (issue 13)
+            from ember.interop.onnx.cli import run
+
+            return run(args)
         return cmd_train(args)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"ember: error: {exc}", file=sys.stderr)

@@ -67,4 +67,7 @@ if ! { command -v dot && command -v chromium && command -v chromedriver; } >/dev
     fi
 fi
 
+# Web demo (issue 13): onnxruntime-web 1.31.1 from npm, vendored into web/vendor/ (tools/build_web.sh; no CDN).
+"$root/tools/build_web.sh" >/dev/null || warn "tools/build_web.sh (npm onnxruntime-web) failed"
+
 exit "$status"

@@ -89,6 +89,21 @@ class Model(Trainer, Layer):
 
         model_file.save_model(self, filepath, overwrite=overwrite)
 
+    def export(self, filepath, format: str = "onnx", opset: int | None = None, dynamic_batch: bool = True,
+               input_signature=None):  # fmt: skip
+        """Export for inference (Keras 3's name). ``format="onnx"`` writes an ONNX file checked by onnx.checker.
+
+        See :func:`ember.interop.onnx.export` for the arguments; needs ``pip install 'ember[onnx]'``.
+
+        Raises:
+            NotImplementedError: for a format other than ``"onnx"`` (e.g. ``"tf_saved_model"``).
+        """
+        if format != "onnx":
+            raise NotImplementedError(f"Model.export: ember writes format='onnx' only. Received: format={format!r}")
+        from ember.interop.onnx import export
+
+        return export(self, filepath, input_signature=input_signature, opset=opset, dynamic_batch=dynamic_batch)
+
     def to_json(self, **kwargs) -> str:
         """The architecture as a JSON string (no weights); rebuild it with :func:`ember.models.model_from_json`."""
         import json
