@@ -1,0 +1,265 @@
+"""ONNX shape, indexing, creation and cast operators as ember ops.
+
+Data movement (``Reshape``, ``Transpose``, ``Slice``, ``Gather``, ``Concat``, ``Pad``, ...) goes through
+``ember.ops`` so gradients flow through it; the shape arguments themselves (``Shape``, ``Range``,
+``ConstantOfShape``, ``NonZero``, integer ``Cast``) are computed on arrays. Attribute-vs-input changes
+across opsets (``axes`` of ``Squeeze``/``Unsqueeze`` at 13, ``Slice`` at 10, ``Pad`` at 11, ``split`` at
+13) follow the ONNX operator specification.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import ops
+from ember.interop.onnx.runtime import constant
+
+
+def _ints(t) -> list[int]:
+    return [int(v) for v in np.asarray(t.data).reshape(-1)]
+
+
+def _np_dtype(onnx_type: int):
+    from onnx import helper
+
+    return np.dtype(helper.tensor_dtype_to_np_dtype(onnx_type))
+
+
+def _reshape(node, inputs):
+    x, shape = inputs[0], _ints(inputs[1]) if node.opset >= 5 else list(node.get("shape"))
+    if not node.get("allowzero", 0):
+        shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
+    return ops.reshape(x, tuple(shape))
+
+
+def _flatten(node, inputs):
+    x = inputs[0]
+    axis = int(node.get("axis", 1)) % (x.ndim + 1) if x.ndim else 0
+    return ops.reshape(x, (int(np.prod(x.shape[:axis], dtype=np.int64)), -1))
+
+
+def _transpose(node, inputs):
+    perm = node.get("perm")
+    return ops.transpose(inputs[0], None if perm is None else tuple(perm))
+
+
+def _axes_arg(node, inputs, input_from: int = 13):
+    if node.opset >= input_from:
+        return _ints(inputs[1]) if len(inputs) > 1 and inputs[1] is not None else None
+    return node.get("axes")
+
+
+def _squeeze(node, inputs):
+    x, axes = inputs[0], _axes_arg(node, inputs)
+    axes = tuple(i for i, n in enumerate(x.shape) if n == 1) if axes is None else tuple(a % x.ndim for a in axes)
+    return ops.reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def _unsqueeze(node, inputs):
+    x, axes = inputs[0], _axes_arg(node, inputs)
+    rank = x.ndim + len(axes)
+    axes = sorted(a % rank for a in axes)
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return ops.reshape(x, tuple(shape))
+
+
+def _concat(node, inputs):
+    parts = [t for t in inputs if t is not None]
+    if all(t.data.dtype.kind == "f" for t in parts):
+        return ops.concatenate(parts, axis=int(node.get("axis")))
+    return constant(np.concatenate([t.data for t in parts], axis=int(node.get("axis"))))
+
+
+def _split(node, inputs):
+    x, axis = inputs[0], int(node.get("axis", 0)) % inputs[0].ndim
+    if node.opset >= 13:
+        sizes = _ints(inputs[1]) if len(inputs) > 1 and inputs[1] is not None else None
+    else:
+        sizes = node.get("split")
+    if sizes is None:
+        n = node.get("num_outputs", len(node.outputs))
+        step = -(-x.shape[axis] // n)
+        sizes = [min(step, x.shape[axis] - i * step) for i in range(n)]
+    bounds = np.cumsum([0, *sizes])
+    return [ops.getitem(x, (slice(None),) * axis + (slice(int(a), int(b)),)) for a, b in zip(bounds, bounds[1:])]
+
+
+def _slice(node, inputs):
+    x = inputs[0]
+    if node.opset < 10:
+        starts, ends, axes, steps = node.get("starts"), node.get("ends"), node.get("axes"), None
+    else:
+        starts, ends = _ints(inputs[1]), _ints(inputs[2])
+        axes = _ints(inputs[3]) if len(inputs) > 3 and inputs[3] is not None else None
+        steps = _ints(inputs[4]) if len(inputs) > 4 and inputs[4] is not None else None
+    axes = list(range(len(starts))) if axes is None else [a % x.ndim for a in axes]
+    steps = [1] * len(starts) if steps is None else steps
+    index = [slice(None)] * x.ndim
+    for a, s, e, st in zip(axes, starts, ends, steps, strict=True):
+        n = x.shape[a]
+        s, e = max(min(s, 2 * n + 1), -2 * n - 1), max(min(e, 2 * n + 1), -2 * n - 1)  # tame INT64 extremes
+        index[a] = slice(s, e, st)
+    return ops.getitem(x, tuple(index))
+
+
+def _gather(node, inputs):
+    x, idx = inputs
+    axis = int(node.get("axis", 0)) % x.ndim
+    i = np.asarray(idx.data).astype(np.int64)
+    i = np.where(i < 0, i + x.shape[axis], i)
+    return ops.take(x, i, axis=axis)
+
+
+def _gather_elements(node, inputs):
+    x, idx = inputs
+    axis = int(node.get("axis", 0)) % x.ndim
+    i = np.asarray(idx.data).astype(np.int64)
+    return ops.take_along_axis(x, np.where(i < 0, i + x.shape[axis], i), axis=axis)
+
+
+def _expand(node, inputs):
+    x = inputs[0]
+    return ops.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(_ints(inputs[1]))))
+
+
+def _tile(node, inputs):
+    return ops.tile(inputs[0], tuple(_ints(inputs[1])))
+
+
+def _cast(node, inputs):
+    x, to = inputs[0], _np_dtype(node.get("to"))
+    if x.data.dtype.kind == "f" and to.kind == "f":
+        return ops.cast(x, to)
+    if x.data.dtype.kind in "OSU" or to.kind in "OSU":
+        raise node.unsupported("Cast to or from strings")
+    return constant(x.data.astype(to))
+
+
+def _cast_like(node, inputs):
+    x, to = inputs[0], inputs[1].data.dtype
+    return ops.cast(x, to) if x.data.dtype.kind == "f" and to.kind == "f" else constant(x.data.astype(to))
+
+
+def _shape(node, inputs):
+    shape = inputs[0].shape
+    return constant(np.asarray(shape[node.get("start", 0) : node.get("end", len(shape))], dtype=np.int64))
+
+
+def _constant(node, inputs):
+    for key, make in (
+        ("value", np.asarray),
+        ("value_float", lambda v: np.asarray(v, np.float32)),
+        ("value_floats", lambda v: np.asarray(v, np.float32)),
+        ("value_int", lambda v: np.asarray(v, np.int64)),
+        ("value_ints", lambda v: np.asarray(v, np.int64)),
+    ):
+        if key in node.attrs:
+            return constant(make(node.attrs[key]))
+    raise node.unsupported(f"Constant with attributes {sorted(node.attrs)}")
+
+
+def _constant_of_shape(node, inputs):
+    value = node.get("value", np.zeros(1, np.float32))
+    return constant(np.full(tuple(_ints(inputs[0])), value.reshape(-1)[0], dtype=value.dtype))
+
+
+def _range(node, inputs):
+    start, limit, delta = (t.data for t in inputs)
+    return constant(np.arange(start, limit, delta).astype(start.dtype))
+
+
+def _where(node, inputs):
+    cond, a, b = inputs
+    if a.data.dtype.kind == "f":
+        return ops.where(cond.data.astype(bool), a, b)
+    return constant(np.where(cond.data, a.data, b.data))
+
+
+def _pad_widths(node, inputs, x):
+    if node.opset < 11:
+        pads, value = node.get("pads"), node.get("value", 0.0)
+        axes = list(range(x.ndim))
+    else:
+        pads = _ints(inputs[1])
+        value = inputs[2].data.reshape(-1)[0] if len(inputs) > 2 and inputs[2] is not None else 0
+        axes = _ints(inputs[3]) if len(inputs) > 3 and inputs[3] is not None else list(range(x.ndim))
+    widths = [[0, 0] for _ in range(x.ndim)]
+    for k, a in enumerate(axes):
+        widths[a % x.ndim] = [pads[k], pads[k + len(axes)]]
+    return widths, value
+
+
+def _pad(node, inputs):
+    """``Pad``: constant through ``ops.pad``; reflect/edge/wrap as a gather of padded indices per axis."""
+    x = inputs[0]
+    widths, value = _pad_widths(node, inputs, x)
+    crop = tuple(slice(max(-lo, 0), x.shape[i] - max(-hi, 0)) for i, (lo, hi) in enumerate(widths))
+    x = ops.getitem(x, crop)  # negative pads crop
+    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    mode = node.get("mode", "constant")
+    if mode == "constant":
+        return ops.pad(x, widths, constant_values=value)
+    np_mode = {"reflect": "reflect", "edge": "edge", "wrap": "wrap"}.get(mode)
+    if np_mode is None:
+        raise node.unsupported(f"Pad mode {mode!r}")
+    for axis, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            x = ops.take(x, np.pad(np.arange(x.shape[axis]), (lo, hi), mode=np_mode), axis=axis)
+    return x
+
+
+def _dropout(node, inputs):
+    x = inputs[0]
+    training = len(inputs) > 2 and inputs[2] is not None and bool(inputs[2].data)
+    if training:
+        raise node.unsupported("Dropout with training_mode=True")
+    return [x, constant(np.ones(x.shape, dtype=bool))]
+
+
+def _depth_to_space(node, inputs):
+    x, b = inputs[0], int(node.get("blocksize"))
+    n, c, h, w = x.shape
+    if node.get("mode", "DCR") == "DCR":
+        y = ops.transpose(ops.reshape(x, (n, b, b, c // (b * b), h, w)), (0, 3, 4, 1, 5, 2))
+    else:
+        y = ops.transpose(ops.reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return ops.reshape(y, (n, c // (b * b), h * b, w * b))
+
+
+def _space_to_depth(node, inputs):
+    x, b = inputs[0], int(node.get("blocksize"))
+    n, c, h, w = x.shape
+    y = ops.transpose(ops.reshape(x, (n, c, h // b, b, w // b, b)), (0, 3, 5, 1, 2, 4))
+    return ops.reshape(y, (n, c * b * b, h // b, w // b))
+
+
+KERNELS = {
+    "Reshape": _reshape,
+    "Flatten": _flatten,
+    "Transpose": _transpose,
+    "Squeeze": _squeeze,
+    "Unsqueeze": _unsqueeze,
+    "Concat": _concat,
+    "Split": _split,
+    "Slice": _slice,
+    "Gather": _gather,
+    "GatherElements": _gather_elements,
+    "Expand": _expand,
+    "Tile": _tile,
+    "Pad": _pad,
+    "Identity": lambda node, inputs: inputs[0],
+    "Dropout": _dropout,
+    "Cast": _cast,
+    "CastLike": _cast_like,
+    "Shape": _shape,
+    "Size": lambda node, inputs: constant(np.asarray(inputs[0].size, dtype=np.int64)),
+    "Constant": _constant,
+    "ConstantOfShape": _constant_of_shape,
+    "Range": _range,
+    "Where": _where,
+    "NonZero": lambda node, inputs: constant(np.asarray(np.nonzero(inputs[0].data), dtype=np.int64)),
+    "DepthToSpace": _depth_to_space,
+    "SpaceToDepth": _space_to_depth,
+}
