@@ -75,7 +75,9 @@ class OnnxGraphLayer(Layer):
         if isinstance(inputs, dict):
             unknown = sorted(set(inputs) - set(self.input_names))
             if unknown:
-                raise ValueError(f"OnnxGraphLayer '{self.name}': unknown inputs {unknown}. Expected: {self.input_names}")
+                raise ValueError(
+                    f"OnnxGraphLayer '{self.name}': unknown inputs {unknown}. Expected: {self.input_names}"
+                )
             values = dict(inputs)
         else:
             items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -215,4 +215,3 @@ KERNELS = {
         | (np.isneginf(inputs[0].data) & bool(node.get("detect_negative", 1)))
     ),
 }
-

@@ -88,7 +88,10 @@ def _conv(node, inputs):
 
 def _conv_transpose_pads(node, x, kernel, strides, dilations, out_pad):
     rank = x.ndim - 2
-    full = [(n - 1) * s + (k - 1) * d + 1 + p for n, k, s, d, p in zip(x.shape[2:], kernel, strides, dilations, out_pad)]
+    full = [
+        (n - 1) * s + (k - 1) * d + 1 + p
+        for n, k, s, d, p in zip(x.shape[2:], kernel, strides, dilations, out_pad, strict=True)
+    ]
     out_shape = node.get("output_shape")
     auto = node.get("auto_pad", "NOTSET")
     if out_shape is None and auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -118,6 +121,9 @@ def _conv_transpose(node, inputs):
     dilations = tuple(node.get("dilations", [1] * rank))
     out_pad = list(node.get("output_padding", [0] * rank))
     full, pads = _conv_transpose_pads(node, x, kernel, strides, dilations, out_pad)
+    for axis, (lo, hi) in enumerate(pads):  # an output_shape beyond the full output: zeros at the end
+        if hi < 0:
+            out_pad[axis], full[axis], pads[axis] = out_pad[axis] - hi, full[axis] - hi, (lo, 0)
     xs = ops.split(x, group, axis=1) if group > 1 else [x]
     ws = ops.split(w, group, axis=0) if group > 1 else [w]
     ys = []
@@ -131,53 +137,76 @@ def _conv_transpose(node, inputs):
     return _bias(y, inputs[2]) if len(inputs) > 2 and inputs[2] is not None else y
 
 
-def _pool_pads(node, x, kernel, strides):
+def _pool_pads(node, x, kernel, strides, dilations):
     """Explicit pads plus the extra end padding ``ceil_mode`` needs, per spatial axis."""
-    pads = spatial_pads(node, x.shape[2:], kernel, strides, [1] * len(kernel))
+    pads = spatial_pads(node, x.shape[2:], kernel, strides, dilations)
     extra = []
-    for n, k, s, (lo, hi) in zip(x.shape[2:], kernel, strides, pads, strict=True):
-        span = n + lo + hi - k
+    for n, k, s, d, (lo, hi) in zip(x.shape[2:], kernel, strides, dilations, pads, strict=True):
+        dk = (k - 1) * d + 1
+        span = n + lo + hi - dk
         out = (-(-span // s) if node.get("ceil_mode", 0) else span // s) + 1
         if node.get("ceil_mode", 0) and (out - 1) * s >= n + lo:
             out -= 1
-        extra.append(max((out - 1) * s + k - (n + lo + hi), 0))
+        extra.append(max((out - 1) * s + dk - (n + lo + hi), 0))
     return pads, extra
 
 
 def _pool_args(node, x):
     kernel = tuple(node.get("kernel_shape"))
     rank = len(kernel)
-    if any(d != 1 for d in node.get("dilations", [1] * rank)):
-        raise node.unsupported("pooling with dilations")
+    dilations = tuple(node.get("dilations", [1] * rank))
     strides = tuple(node.get("strides", [1] * rank))
-    pads, extra = _pool_pads(node, x, kernel, strides)
-    return kernel, strides, pads, extra
+    pads, extra = _pool_pads(node, x, kernel, strides, dilations)
+    return kernel, strides, dilations, pads, extra
+
+
+def _window_taps(x, kernel, strides, dilations):
+    """One strided slice of ``x`` per kernel tap (for dilated windows, which ember's pooling lacks)."""
+    import itertools
+
+    outs = [(n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip(x.shape[2:], kernel, strides, dilations, strict=True)]
+    for offsets in itertools.product(*(range(k) for k in kernel)):
+        index = (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + (m - 1) * s + 1, s)
+            for o, d, s, m in zip(offsets, dilations, strides, outs, strict=True)
+        )
+        yield ops.getitem(x, index)
+
+
+def _pool(x, kernel, strides, dilations, kind):
+    if all(d == 1 for d in dilations):
+        fn = ops.max_pool if kind == "max" else ops.average_pool
+        return fn(x, kernel, strides, "valid", "channels_first")
+    out = None
+    for tap in _window_taps(x, kernel, strides, dilations):
+        out = tap if out is None else (ops.maximum(out, tap) if kind == "max" else ops.add(out, tap))
+    return out if kind == "max" else ops.divide(out, constant(np.asarray(math.prod(kernel), x.data.dtype)))
 
 
 def _max_pool(node, inputs):
     x = inputs[0]
     if len(node.outputs) > 1 and node.outputs[1]:
         raise node.unsupported("MaxPool's Indices output")
-    kernel, strides, pads, extra = _pool_args(node, x)
+    kernel, strides, dilations, pads, extra = _pool_args(node, x)
     xp = _pad_nchw(x, [(lo, hi + e) for (lo, hi), e in zip(pads, extra, strict=True)], -np.inf)
-    return ops.max_pool(xp, kernel, strides, "valid", "channels_first")
+    return _pool(xp, kernel, strides, dilations, "max")
 
 
 def _average_pool(node, inputs):
     """``AveragePool``: average of the zero-padded input divided by the average of a 0/1 mask of the
     counted positions (the input, plus the explicit pads when ``count_include_pad``)."""
     x = inputs[0]
-    kernel, strides, pads, extra = _pool_args(node, x)
+    kernel, strides, dilations, pads, extra = _pool_args(node, x)
     widths = [(lo, hi + e) for (lo, hi), e in zip(pads, extra, strict=True)]
-    y = ops.average_pool(_pad_nchw(x, widths), kernel, strides, "valid", "channels_first")
+    y = _pool(_pad_nchw(x, widths), kernel, strides, dilations, "avg")
     if not any(lo or hi for lo, hi in widths):
         return y
     if node.get("count_include_pad", 0):
-        mask = np.pad(np.ones((1, 1) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))), [(0, 0), (0, 0)]
-                      + [(0, e) for e in extra])  # fmt: skip
+        padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads, strict=True))
+        mask = np.pad(np.ones((1, 1) + padded), [(0, 0), (0, 0)] + [(0, e) for e in extra])
     else:
         mask = np.pad(np.ones((1, 1) + tuple(x.shape[2:])), [(0, 0), (0, 0), *widths])
-    count = ops.average_pool(constant(mask.astype(x.data.dtype)), kernel, strides, "valid", "channels_first")
+    count = _pool(constant(mask.astype(x.data.dtype)), kernel, strides, dilations, "avg")
     return ops.divide(y, count)
 
 

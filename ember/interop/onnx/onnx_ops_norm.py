@@ -88,8 +88,9 @@ def _original_coords(mode, out_n, in_n, scale):
         return (x + 0.5) / scale - 0.5
     if mode == "pytorch_half_pixel":
         return (x + 0.5) / scale - 0.5 if out_n > 1 else np.zeros_like(x)
-    if mode == "align_corners":
-        return np.zeros_like(x) if out_n == 1 else x * (in_n - 1) / (out_n - 1)
+    if mode == "align_corners":  # the reference divides by the real-valued output length scale * in_n
+        out_f = scale * in_n
+        return np.zeros_like(x) if out_f == 1 else x * (in_n - 1) / (out_f - 1)
     if mode == "asymmetric":
         return x / scale
     if mode == "tf_half_pixel_for_nn":

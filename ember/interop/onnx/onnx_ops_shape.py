@@ -34,7 +34,8 @@ def _reshape(node, inputs):
 
 def _flatten(node, inputs):
     x = inputs[0]
-    axis = int(node.get("axis", 1)) % (x.ndim + 1) if x.ndim else 0
+    axis = int(node.get("axis", 1))
+    axis = axis + x.ndim if axis < 0 else axis
     return ops.reshape(x, (int(np.prod(x.shape[:axis], dtype=np.int64)), -1))
 
 
@@ -83,7 +84,10 @@ def _split(node, inputs):
         step = -(-x.shape[axis] // n)
         sizes = [min(step, x.shape[axis] - i * step) for i in range(n)]
     bounds = np.cumsum([0, *sizes])
-    return [ops.getitem(x, (slice(None),) * axis + (slice(int(a), int(b)),)) for a, b in zip(bounds, bounds[1:])]
+    return [
+        ops.getitem(x, (slice(None),) * axis + (slice(int(a), int(b)),))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 def _slice(node, inputs):
@@ -132,8 +136,8 @@ def _cast(node, inputs):
     x, to = inputs[0], _np_dtype(node.get("to"))
     if x.data.dtype.kind == "f" and to.kind == "f":
         return ops.cast(x, to)
-    if x.data.dtype.kind in "OSU" or to.kind in "OSU":
-        raise node.unsupported("Cast to or from strings")
+    if x.data.dtype.kind not in "biuf" or to.kind not in "biuf":
+        raise node.unsupported(f"Cast from {x.data.dtype} to {to}")
     return constant(x.data.astype(to))
 
 
@@ -213,7 +217,8 @@ def _pad(node, inputs):
 def _dropout(node, inputs):
     x = inputs[0]
     training = len(inputs) > 2 and inputs[2] is not None and bool(inputs[2].data)
-    if training:
+    ratio = float(inputs[1].data) if len(inputs) > 1 and inputs[1] is not None else node.get("ratio", 0.5)
+    if training and ratio > 0:
         raise node.unsupported("Dropout with training_mode=True")
     return [x, constant(np.ones(x.shape, dtype=bool))]
 
@@ -231,7 +236,8 @@ def _depth_to_space(node, inputs):
 def _space_to_depth(node, inputs):
     x, b = inputs[0], int(node.get("blocksize"))
     n, c, h, w = x.shape
-    y = ops.transpose(ops.reshape(x, (n, c, h // b, b, w // b, b)), (0, 3, 5, 1, 2, 4))
+    perm = (0, 3, 5, 1, 2, 4) if node.get("mode", "DCR") == "DCR" else (0, 1, 3, 5, 2, 4)
+    y = ops.transpose(ops.reshape(x, (n, c, h // b, b, w // b, b)), perm)
     return ops.reshape(y, (n, c * b * b, h // b, w // b))
 
 

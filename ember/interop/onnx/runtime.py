@@ -58,7 +58,14 @@ class Node:
 
 
 def _kernels():
-    from ember.interop.onnx import onnx_ops_math, onnx_ops_nn, onnx_ops_norm, onnx_ops_reduce, onnx_ops_rnn, onnx_ops_shape
+    from ember.interop.onnx import (
+        onnx_ops_math,
+        onnx_ops_nn,
+        onnx_ops_norm,
+        onnx_ops_reduce,
+        onnx_ops_rnn,
+        onnx_ops_shape,
+    )
 
     table = {}
     for module in (onnx_ops_math, onnx_ops_reduce, onnx_ops_nn, onnx_ops_norm, onnx_ops_shape, onnx_ops_rnn):
