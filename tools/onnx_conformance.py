@@ -117,7 +117,11 @@ def table(results: dict) -> str:
         "|---|---|---|---|",
     ]
     for op, rows in results.items():
-        fails = "; ".join(f"`{n}`: {r}" for n, r in rows if r is not None)
+        by_reason = defaultdict(list)
+        for n, r in rows:
+            if r is not None:
+                by_reason[r].append(f"`{n}`")
+        fails = "; ".join(f"{r}: {', '.join(names)}" for r, names in by_reason.items())
         lines.append(f"| {op} | {len(rows)} | {sum(r is None for _, r in rows)} | {fails} |")
     return "\n".join(lines)
 

@@ -185,11 +185,35 @@ def _pool(x, kernel, strides, dilations, kind):
 
 def _max_pool(node, inputs):
     x = inputs[0]
-    if len(node.outputs) > 1 and node.outputs[1]:
-        raise node.unsupported("MaxPool's Indices output")
     kernel, strides, dilations, pads, extra = _pool_args(node, x)
-    xp = _pad_nchw(x, [(lo, hi + e) for (lo, hi), e in zip(pads, extra, strict=True)], -np.inf)
-    return _pool(xp, kernel, strides, dilations, "max")
+    widths = [(lo, hi + e) for (lo, hi), e in zip(pads, extra, strict=True)]
+    low = -np.inf if x.data.dtype.kind == "f" else np.iinfo(x.data.dtype).min
+    y = _pool(_pad_nchw(x, widths, low), kernel, strides, dilations, "max")
+    if len(node.outputs) > 1 and node.outputs[1]:
+        return [y, _max_pool_indices(node, x, widths, kernel, strides, dilations, low)]
+    return y
+
+
+def _max_pool_indices(node, x, widths, kernel, strides, dilations, low):
+    """``Indices``: flat position of each window's first maximum in the unpadded input
+    (row-major over ``N, C, *spatial``; ``storage_order=1`` orders the spatial axes column-major)."""
+    n_c, spatial = x.shape[:2], x.shape[2:]
+    within = np.arange(math.prod(spatial)).reshape(spatial)
+    if node.get("storage_order", 0):
+        within = np.arange(math.prod(spatial)).reshape(spatial[::-1]).T
+    flat = np.arange(math.prod(n_c)).reshape(n_c + (1,) * len(spatial)) * math.prod(spatial) + within
+    pad = [(0, 0), (0, 0), *widths]
+    vals = constant(np.pad(x.data, pad, constant_values=low))
+    idx = constant(np.pad(flat, pad, constant_values=-1))
+    best_v = best_i = None
+    for v, i in zip(_window_taps(vals, kernel, strides, dilations), _window_taps(idx, kernel, strides, dilations),
+                    strict=True):  # fmt: skip
+        if best_v is None:
+            best_v, best_i = v.data, i.data
+        else:
+            better = v.data > best_v
+            best_v, best_i = np.where(better, v.data, best_v), np.where(better, i.data, best_i)
+    return constant(best_i.astype(np.int64))
 
 
 def _average_pool(node, inputs):

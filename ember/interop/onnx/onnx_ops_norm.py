@@ -159,15 +159,23 @@ def _resize_args(node, inputs):
     if scales is not None:
         full_scales[[a % x.ndim for a in axes]] = scales.data
     if sizes is not None:
+        idx = [a % x.ndim for a in axes]
         full_sizes = np.asarray(x.shape, np.int64)
-        full_sizes[[a % x.ndim for a in axes]] = sizes.data
+        policy = node.get("keep_aspect_ratio_policy", "stretch")
+        if policy != "stretch":  # one scale for every resized axis, the smallest or largest ratio
+            ratios = np.asarray(sizes.data, np.float64) / np.asarray(x.shape, np.float64)[idx]
+            scale = ratios.min() if policy == "not_larger" else ratios.max()
+            full_scales[idx] = scale
+            full_sizes[idx] = np.floor(scale * np.asarray(x.shape, np.float64)[idx] + 0.5).astype(np.int64)
+            return full_scales, full_sizes
+        full_sizes[idx] = sizes.data
     return full_scales, full_sizes
 
 
 def _resize(node, inputs):
     x = inputs[0]
-    if node.get("antialias", 0) or node.get("keep_aspect_ratio_policy", "stretch") != "stretch":
-        raise node.unsupported("Resize with antialias or keep_aspect_ratio_policy")
+    if node.get("antialias", 0):
+        raise node.unsupported("Resize with antialias")
     if node.get("coordinate_transformation_mode") == "tf_crop_and_resize":
         raise node.unsupported("Resize with tf_crop_and_resize")
     mode = node.get("mode", "nearest")
@@ -179,7 +187,8 @@ def _resize(node, inputs):
     for axis in range(x.ndim):
         n = x.shape[axis]
         out_n = int(sizes[axis]) if sizes is not None else int(np.floor(n * scales[axis]))
-        scale = out_n / n if sizes is not None else float(scales[axis])
+        keep = sizes is not None and node.get("keep_aspect_ratio_policy", "stretch") != "stretch"
+        scale = out_n / n if sizes is not None and not keep else float(scales[axis])
         if out_n != n or scale != 1.0:
             x = _resize_axis(node, x, axis, mode, out_n, scale)
     return x

@@ -34,6 +34,11 @@ def _reduce(fn, input_from: int = 18):
             return x
         keep = bool(node.get("keepdims", 1))
         if x.data.dtype.kind != "f":
+            if x.size == 0 and fn in (_max, _min):  # the identity of max/min over nothing
+                info = np.iinfo(x.data.dtype) if x.data.dtype.kind in "iu" else None
+                low, high = (False, True) if info is None else (info.min, info.max)
+                shape = np.sum(np.zeros(x.shape), axis=axes, keepdims=keep).shape
+                return constant(np.full(shape, low if fn is _max else high, dtype=x.data.dtype))
             return constant(fn.__np__(x.data, axis=axes, keepdims=keep).astype(x.data.dtype))
         return fn(x, axes, keep)
 
