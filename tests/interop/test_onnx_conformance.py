@@ -65,3 +65,12 @@ def test_importer_docstring_example_runs():
     from ember.interop.onnx import importer
 
     assert doctest.testmod(importer).failed == 0
+
+
+def test_readme_onnx_import_example_runs():
+    text = (ROOT / "README.md").read_text()
+    block = text.split("### ONNX import", 1)[1].split("```py\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["probs"].shape == (2, 2)
+    np.testing.assert_allclose(namespace["probs"].sum(axis=1), 1.0, rtol=1e-5)
