@@ -59,6 +59,9 @@ class Node:
 
 def _kernels():
     from ember.interop.onnx import (
+        onnx_ops_attention,
+        onnx_ops_extra,
+        onnx_ops_loss,
         onnx_ops_math,
         onnx_ops_nn,
         onnx_ops_norm,
@@ -68,7 +71,9 @@ def _kernels():
     )
 
     table = {}
-    for module in (onnx_ops_math, onnx_ops_reduce, onnx_ops_nn, onnx_ops_norm, onnx_ops_shape, onnx_ops_rnn):
+    modules = (onnx_ops_math, onnx_ops_reduce, onnx_ops_nn, onnx_ops_norm, onnx_ops_shape, onnx_ops_rnn, onnx_ops_extra,
+               onnx_ops_loss, onnx_ops_attention)  # fmt: skip
+    for module in modules:
         table.update(module.KERNELS)
     table["If"] = _if
     return table
