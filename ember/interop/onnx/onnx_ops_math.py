@@ -140,6 +140,8 @@ def _thresholded_relu(node, inputs):
 
 def _prelu(node, inputs):
     x, slope = inputs
+    if node.opset < 7 and slope.ndim == 1 and x.ndim > 2 and slope.shape[0] == x.shape[1]:
+        slope = ops.reshape(slope, (-1,) + (1,) * (x.ndim - 2))  # before opset 7: one slope per channel
     return ops.where(x.data < 0, ops.multiply(x, slope), x)
 
 
