@@ -93,7 +93,9 @@ class OnnxGraphLayer(Layer):
         return env
 
     def call(self, inputs, training=None):
-        outputs = self.runner.run(self._env(inputs))
+        # ONNX follows IEEE arithmetic: sqrt(-1) is NaN, 1/0 is inf, as in onnxruntime, without a warning.
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            outputs = self.runner.run(self._env(inputs))
         return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def __call__(self, inputs, *args, **kwargs):
