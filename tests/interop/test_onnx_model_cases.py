@@ -25,8 +25,12 @@ UNSUPPORTED = ("Sequence", "SplitToSequence", "StringNormalizer", "Gradient")
 
 
 def _case_dirs():
-    return sorted(d for kind in ("simple", "pytorch-converted", "pytorch-operator")
-                  for d in glob.glob(os.path.join(DATA, kind, "*")) if os.path.isfile(os.path.join(d, "model.onnx")))  # fmt: skip
+    dirs = [
+        d
+        for kind in ("simple", "pytorch-converted", "pytorch-operator")
+        for d in glob.glob(os.path.join(DATA, kind, "*"))
+    ]
+    return sorted(d for d in dirs if os.path.isfile(os.path.join(d, "model.onnx")))
 
 
 def _load(pb):
