@@ -167,6 +167,14 @@ def _r(*shape):
         ("Pad", {"mode": "reflect"}, [_r(2, 4), np.array([0, 2, 0, 1], np.int64)]),
         ("Gemm", {"transA": 1, "alpha": 0.5, "beta": 2.0}, [_r(3, 2), _r(3, 4), _r(4)]),
         ("Softmax", {"axis": 1}, [_r(2, 3, 4)]),
+        ("Attention", {"is_causal": 1}, [_r(1, 2, 3, 4), _r(1, 1, 5, 4), _r(1, 1, 5, 3)]),
+        ("Attention", {"q_num_heads": 2, "kv_num_heads": 2, "softcap": 2.0}, [_r(2, 3, 4), _r(2, 2, 4), _r(2, 2, 6)]),
+        ("RMSNormalization", {"axis": 1}, [_r(2, 3, 4), _r(3, 4)]),
+        ("LRN", {"size": 3, "alpha": 0.1}, [_r(1, 4, 3)]),
+        ("SoftmaxCrossEntropyLoss", {"ignore_index": 2}, [_r(4, 3, 2), np.array([[0, 2], [1, 1], [2, 0], [1, 0]]),
+                                                         np.abs(_r(3)) + 0.1]),
+        ("TopK", {"axis": 1}, [_r(2, 5), np.array([2])]),
+        ("CumSum", {"reverse": 1, "exclusive": 1}, [_r(2, 4), np.array(1)]),
     ],
 )  # fmt: skip
 def test_kernel_gradients_float64(op, attrs, inputs):
@@ -181,6 +189,36 @@ def test_kernel_gradients_float64(op, attrs, inputs):
         return fn(*(full[k] for k in range(len(inputs))))
 
     assert gradcheck(call, [inputs[k] for k in free])
+
+
+def _loop_model(w, elem):
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["c_in"], ["c_out"]), helper.make_node("MatMul", ["h", "w"], ["h2"]),
+         helper.make_node("Tanh", ["h2"], ["h_out"]), helper.make_node("Identity", ["h_out"], ["scan"])],
+        "body", [_vi("i", [], TensorProto.INT64), _vi("c_in", [], TensorProto.BOOL), _vi("h", [2, 3], elem)],
+        [_vi("c_out", [], TensorProto.BOOL), _vi("h_out", [2, 3], elem), _vi("scan", [2, 3], elem)],
+    )  # fmt: skip
+    node = helper.make_node("Loop", ["m", "", "h0"], ["h_final", "hs"], body=body)
+    return _model([node], [_vi("m", [], TensorProto.INT64), _vi("h0", [2, 3], elem)],
+                  [_vi("h_final", [2, 3], elem), _vi("hs", [3, 2, 3], elem)], [_init("w", w)], opset=16)  # fmt: skip
+
+
+def test_loop_matches_onnxruntime_and_carries_gradients():
+    w, h0 = RNG.standard_normal((3, 3)), RNG.standard_normal((2, 3))
+    model = _loop_model(w.astype(np.float32), TensorProto.FLOAT)
+    feeds = {"m": np.array(3, np.int64), "h0": h0.astype(np.float32)}
+    for got, want in zip(load_model(model).run(feeds), _ort_run(model, feeds), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    layer = load_model(_loop_model(w, TensorProto.DOUBLE)).graph_layer  # float64 weights for the gradient check
+    assert gradcheck(lambda h: layer({"m": np.array(3, np.int64), "h0": h})[1], [h0])
+    # the weight's gradient equals that of the same recurrence written with ember ops
+    layer({"m": np.array(3, np.int64), "h0": h0})[0].sum().backward()
+    w_ref, h = ember.tensor(w, requires_grad=True), ember.tensor(h0)
+    for _ in range(3):
+        h = ember.ops.tanh(ember.ops.matmul(h, w_ref))
+    h.sum().backward()
+    np.testing.assert_allclose(layer.params["w"].grad.numpy(), w_ref.grad.numpy(), rtol=1e-12)
+    assert np.abs(w_ref.grad.numpy()).sum() > 0
 
 
 @pytest.mark.parametrize("op,gates", [("LSTM", 4), ("GRU", 3)])

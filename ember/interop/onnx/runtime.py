@@ -75,7 +75,9 @@ def _kernels():
                onnx_ops_loss, onnx_ops_attention)  # fmt: skip
     for module in modules:
         table.update(module.KERNELS)
-    table["If"] = _if
+    from ember.interop.onnx.onnx_ops_control import loop, scan
+
+    table.update({"If": _if, "Loop": loop, "Scan": scan})
     return table
 
 
@@ -153,9 +155,12 @@ class GraphRunner:
                     env[name] = value
         return [env[o.name] for o in self.graph.output]
 
-    def run_subgraph(self, node: Node, key: str, env) -> list:
-        """Run the subgraph attribute ``key`` of ``node`` with ``env`` as its outer scope."""
-        return self.subgraphs[(id(node), key)].run(ChainMap({}, env))
+    def run_subgraph(self, node: Node, key: str, env, inputs=()) -> list:
+        """Run the subgraph attribute ``key`` of ``node`` with ``env`` as its outer scope and
+        ``inputs`` bound, in order, to the subgraph's declared inputs (``Loop``/``Scan`` bodies)."""
+        runner = self.subgraphs[(id(node), key)]
+        names = [i.name for i in runner.graph.input]
+        return runner.run(ChainMap(dict(zip(names, inputs, strict=True)), env))
 
 
 def _if(node: Node, inputs):
