@@ -85,3 +85,16 @@ def test_silero_vad_op15_matches_onnxruntime(kind):
     assert all(0.0 <= p <= 1.0 for p in probs)
     if kind == "silence":
         assert max(probs) < 0.1
+
+
+@pytest.mark.parametrize(
+    "name", ["silero_vad.onnx", "silero_vad_op18_ifless.onnx", "silero_vad_half.onnx", "silero_vad_openvino_16k.onnx"]
+)
+def test_other_silero_vad_exports_match_onnxruntime(name):
+    path = package_file("silero_vad", "data", name)
+    session = _ort(path)
+    chunk = np.concatenate([np.zeros(64, np.float32), voiced_signal()[:512]])[None]
+    feeds = {"input": chunk, "state": np.zeros((2, 1, 128), np.float32), "sr": np.array(16000, np.int64)}
+    feeds = {i.name: feeds[i.name] for i in session.get_inputs()}
+    for got, want in zip(load_model(path).run(feeds), session.run(None, feeds), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=ATOL)
