@@ -141,3 +141,18 @@ def test_wrong_number_of_inputs_is_named():
     model = _add_bias_model(numpy_helper.from_array(np.zeros(4, np.float32), "b"))
     with pytest.raises(ValueError, match=r"expects 1 inputs \['x'\]"):
         load_model(model).run([np.zeros((1, 4), np.float32), np.zeros(1)])
+
+
+@pytest.mark.parametrize("op", ["ConstantOfShape", "Expand"])
+def test_absurd_shapes_computed_at_run_time_are_refused(op):
+    shape = helper.make_tensor_value_info("s", TensorProto.INT64, [3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    if op == "ConstantOfShape":
+        node, inputs = helper.make_node(op, ["s"], ["y"], name="huge"), [shape]
+    else:
+        node = helper.make_node(op, ["x", "s"], ["y"], name="huge")
+        inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]), shape]
+    model = load_model(_model([node], inputs, [y]), check=False)
+    feeds = {"s": np.array([1 << 30, 1 << 30, 1 << 10], np.int64), "x": np.ones(1, np.float32)}
+    with pytest.raises(ValueError, match=rf"'{op}' \(node 'huge'.*would create a tensor of shape"):
+        model.run({k: v for k, v in feeds.items() if k in model.input_names})

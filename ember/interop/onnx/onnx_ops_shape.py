@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import ops
+from ember.interop.onnx.reader import MAX_TENSOR_BYTES
 from ember.interop.onnx.runtime import constant
 
 
@@ -23,6 +24,18 @@ def _np_dtype(onnx_type: int):
     from onnx import helper
 
     return np.dtype(helper.tensor_dtype_to_np_dtype(onnx_type))
+
+
+def check_size(node, shape, dtype) -> tuple:
+    """``shape`` as ints, refused (ValueError naming the node) if negative or beyond the size limit."""
+    shape = tuple(int(n) for n in shape)
+    size = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize if shape else np.dtype(dtype).itemsize
+    if any(n < 0 for n in shape) or size > MAX_TENSOR_BYTES:
+        raise ValueError(
+            f"ONNX import: {node.describe()} would create a tensor of shape {shape} ({size} bytes); "
+            f"the limit is {MAX_TENSOR_BYTES} bytes"
+        )
+    return shape
 
 
 def _reshape(node, inputs):
@@ -125,11 +138,17 @@ def _gather_elements(node, inputs):
 
 def _expand(node, inputs):
     x = inputs[0]
-    return ops.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(_ints(inputs[1]))))
+    target = _ints(inputs[1])
+    rank = max(x.ndim, len(target))
+    a, b = (1,) * (rank - x.ndim) + tuple(x.shape), (1,) * (rank - len(target)) + tuple(target)
+    shape = [max(m, n) if 1 in (m, n) else m for m, n in zip(a, b, strict=True)]  # NumPy's rule, in Python ints
+    return ops.broadcast_to(x, check_size(node, shape, x.data.dtype))
 
 
 def _tile(node, inputs):
-    return ops.tile(inputs[0], tuple(_ints(inputs[1])))
+    x, reps = inputs[0], _ints(inputs[1])
+    check_size(node, [n * r for n, r in zip(x.shape, reps, strict=False)], x.data.dtype)
+    return ops.tile(x, tuple(reps))
 
 
 def _cast(node, inputs):
@@ -166,11 +185,13 @@ def _constant(node, inputs):
 
 def _constant_of_shape(node, inputs):
     value = node.get("value", np.zeros(1, np.float32))
-    return constant(np.full(tuple(_ints(inputs[0])), value.reshape(-1)[0], dtype=value.dtype))
+    shape = check_size(node, _ints(inputs[0]), value.dtype)
+    return constant(np.full(shape, value.reshape(-1)[0], dtype=value.dtype))
 
 
 def _range(node, inputs):
     start, limit, delta = (t.data for t in inputs)
+    check_size(node, [max(int(np.ceil((float(limit) - float(start)) / float(delta))), 0)], start.dtype)
     return constant(np.arange(start, limit, delta).astype(start.dtype))
 
 
