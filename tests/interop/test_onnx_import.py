@@ -228,3 +228,16 @@ def test_recurrent_kernel_gradients_float64(op, gates):
               _r(1, 2 * gates * hidden) * 0.1]  # fmt: skip
     fn = _kernel(op, 4, hidden_size=hidden)
     assert gradcheck(fn, inputs)
+
+
+def test_export_then_import_gives_the_same_outputs(tmp_path):
+    m = load_model(_mlp())
+    m.graph_layer.params["b1"].assign(np.full(8, 0.25, np.float32))  # a changed weight must survive the trip
+    path = tmp_path / "again.onnx"
+    m.export(path)
+    x = RNG.standard_normal((5, 3)).astype(np.float32)
+    again = load_model(path)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), m.predict(x, verbose=0))
+    np.testing.assert_array_equal(again.graph_layer.params["b1"].numpy(), np.full(8, 0.25, np.float32))
+    with pytest.raises(ValueError, match="only format='onnx'"):
+        m.export(tmp_path / "x.tflite", format="tflite")

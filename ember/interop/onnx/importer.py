@@ -12,6 +12,7 @@ Reference: ONNX IR spec (``docs/IR.md``); ``onnx.backend`` (the reference runner
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -163,6 +164,22 @@ class OnnxModel(Model):
         for t in proto.graph.initializer:
             t.CopyFrom(numpy_helper.from_array(self.graph_layer.params[t.name].numpy(), t.name))
         return proto
+
+    def export(self, filepath, format: str = "onnx", **kwargs) -> None:  # noqa: A002 - Keras's argument name
+        """Write the imported graph, with the current weights, to ``filepath`` (Keras 3's ``Model.export``).
+
+        Only ``format="onnx"`` is possible for an imported model: its computation is the ONNX graph
+        itself. Other keyword arguments (``opset``, ``dynamic_batch``, ...) are ignored; the graph keeps
+        its opset and input shapes. The file is written atomically.
+
+        Raises:
+            ValueError: for another ``format``.
+        """
+        from ember.saving.atomic import atomic_write_bytes
+
+        if format != "onnx":
+            raise ValueError(f"OnnxModel '{self.name}'.export: only format='onnx' is supported. Received: {format!r}")
+        atomic_write_bytes(os.fspath(filepath), self.to_onnx().SerializeToString())
 
 
 def load_model(source, check: bool = True) -> OnnxModel:
