@@ -57,6 +57,8 @@ def _compare(got, want, rtol, atol) -> str | None:
             continue
         if g.dtype != w.dtype:
             return f"output {k}: dtype {g.dtype}, expected {w.dtype}"
+        if w.dtype.kind not in "biuf" or w.dtype.itemsize < 2:  # ml_dtypes (bfloat16, float8, int4): as float64
+            g, w = g.astype(np.float64), w.astype(np.float64)
         if g.shape != w.shape:
             return f"output {k}: shape {g.shape}, expected {w.shape}"
         if not np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=True):
