@@ -32,11 +32,8 @@ def cases_by_operator() -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cases = [c for c in collect_testcases() if c.kind == "node"]
-    op_of = {}
-    for c in cases:
-        if "_expanded" not in c.name and len(c.model.graph.node) >= 1:
-            op_of[c.name] = c.model.graph.node[-1].op_type if len(c.model.graph.node) > 1 else None
-            op_of[c.name] = c.model.graph.node[0].op_type if len(c.model.graph.node) == 1 else op_of[c.name]
+    # a case's operator: its single node's type (expanded twins are matched by name below)
+    op_of = {c.name: c.model.graph.node[0].op_type for c in cases if "_expanded" not in c.name and c.model.graph.node}
     out = defaultdict(list)
     for c in cases:
         base = re.sub(r"_expanded(_ver\d+)?$", "", c.name)

@@ -241,3 +241,16 @@ def test_export_then_import_gives_the_same_outputs(tmp_path):
     np.testing.assert_array_equal(again.graph_layer.params["b1"].numpy(), np.full(8, 0.25, np.float32))
     with pytest.raises(ValueError, match="only format='onnx'"):
         m.export(tmp_path / "x.tflite", format="tflite")
+
+
+def test_constant_weights_become_weights_and_the_callers_proto_is_untouched():
+    w = numpy_helper.from_array(RNG.standard_normal((3, 2)).astype(np.float32), "wv")
+    nodes = [helper.make_node("Constant", [], ["w"], value=w), helper.make_node("Constant", [], ["six"], value_float=6.0),
+             helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Div", ["h", "six"], ["y"])]  # fmt: skip
+    model = _model(nodes, [_vi("x", ["N", 3])], [_vi("y", ["N", 2])])
+    before = model.SerializeToString()
+    m = load_model(model)
+    assert model.SerializeToString() == before
+    assert [v.name for v in m.trainable_weights] == ["w"]  # the matrix is a weight, the scalar 6 stays a constant
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(m.predict(x, verbose=0), x @ numpy_helper.to_array(w) / 6, rtol=1e-6)

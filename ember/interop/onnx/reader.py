@@ -46,7 +46,8 @@ def read_model_proto(source, check: bool = True):
     """
     onnx = _onnx()
     if isinstance(source, onnx.ModelProto):
-        model, base_dir, label = source, None, "<in-memory ModelProto>"
+        model, base_dir, label = onnx.ModelProto(), None, "<in-memory ModelProto>"
+        model.CopyFrom(source)  # the caller's proto is never modified
     else:
         path = os.fspath(source)
         if not os.path.isfile(path):
