@@ -245,8 +245,12 @@ def test_export_then_import_gives_the_same_outputs(tmp_path):
 
 def test_constant_weights_become_weights_and_the_callers_proto_is_untouched():
     w = numpy_helper.from_array(RNG.standard_normal((3, 2)).astype(np.float32), "wv")
-    nodes = [helper.make_node("Constant", [], ["w"], value=w), helper.make_node("Constant", [], ["six"], value_float=6.0),
-             helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Div", ["h", "six"], ["y"])]  # fmt: skip
+    nodes = [
+        helper.make_node("Constant", [], ["w"], value=w),
+        helper.make_node("Constant", [], ["six"], value_float=6.0),
+        helper.make_node("MatMul", ["x", "w"], ["h"]),
+        helper.make_node("Div", ["h", "six"], ["y"]),
+    ]
     model = _model(nodes, [_vi("x", ["N", 3])], [_vi("y", ["N", 2])])
     before = model.SerializeToString()
     m = load_model(model)
