@@ -98,3 +98,17 @@ def test_other_silero_vad_exports_match_onnxruntime(name):
     feeds = {i.name: feeds[i.name] for i in session.get_inputs()}
     for got, want in zip(load_model(path).run(feeds), session.run(None, feeds), strict=True):
         np.testing.assert_allclose(got, want, rtol=0, atol=ATOL)
+
+
+def test_paddleocr_classifier_fine_tunes(text_image):
+    """Gradients reach the imported weights: one SGD step towards swapped labels lowers that loss."""
+    import ember
+
+    model = load_model(_ocr("ch_ppocr_mobile_v2.0_cls_infer.onnx"))
+    x = np.concatenate([cls_input(text_image), cls_input(np.ascontiguousarray(text_image[::-1, ::-1]))])
+    y = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)  # the wrong way round: a large loss to reduce
+    model.compile(optimizer=ember.optimizers.SGD(1e-3), loss="categorical_crossentropy")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before
+    assert len(model.trainable_weights) > 50
