@@ -17,9 +17,9 @@ from ember.interop.onnx import backend
 from ember.interop.onnx.runtime import supported_ops
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FLOOR = 1481
+FLOOR = 1489
 CORE = ["Add", "Conv", "ConvTranspose", "MatMul", "Gemm", "Relu", "Softmax", "Reshape", "Transpose", "Concat",
-        "Slice", "Gather", "BatchNormalization", "MaxPool", "AveragePool", "LSTM", "GRU", "Pad"]  # fmt: skip
+        "Slice", "Gather", "BatchNormalization", "MaxPool", "AveragePool", "LSTM", "GRU", "Pad", "Resize"]  # fmt: skip
 
 
 def _tool():

@@ -116,15 +116,59 @@ def _cubic(ratio, a):
     return np.stack([far(r[0]), near(r[1]), near(r[2]), far(r[3])], axis=1)
 
 
-def taps(node, mode, out_n, in_n, scale):
+def _antialias_coeffs(mode, ratio, scale, a):
+    """Filter weights stretched by ``1 / scale`` when downsampling (the ONNX reference's antialias kernels)."""
+    scale = min(scale, 1.0)
+    if mode == "linear":
+        start = int(np.floor(-1 / scale) + 1)
+        coeffs = np.clip(1 - np.abs((np.arange(start, 2 - start) - ratio) * scale), 0, 1)
+    else:
+        start = int(np.floor(-2 / scale) + 1)
+        t = np.abs(scale * (np.arange(start, 2 - start) - ratio))
+        near, far = ((a + 2) * t - (a + 3)) * t * t + 1, ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+        coeffs = np.where(t <= 1, near, np.where(t < 2, far, 0.0))
+    return coeffs / coeffs.sum()
+
+
+def _antialias_taps(node, mode, coords, scale):
+    """Indices and weights of the antialiased kernel: the ``n`` inputs nearest each coordinate."""
+    base = np.floor(coords)
+    ratios = np.where(coords == base, 1.0, coords - base)  # an exact integer takes the pixel on its left
+    w = np.stack([_antialias_coeffs(mode, r, scale, node.get("cubic_coeff_a", -0.75)) for r in ratios])
+    n = w.shape[1]
+    pad = -(-n // 2)
+    p = np.floor(coords + pad)
+    frac = coords + pad - p
+    if n % 2 == 0:
+        offset = np.where(frac == 0, -(n // 2), -(n // 2) + 1)
+    else:
+        offset = np.where(frac <= 0.5, -((n - 1) // 2), -((n - 1) // 2) + 1)
+    return (p + offset)[:, None] + np.arange(n) - pad, w
+
+
+def _crop_coords(out_n, in_n, roi):
+    """``tf_crop_and_resize``: output positions spread over ``[start, end]`` (fractions of the input)."""
+    start, end = roi
+    if out_n == 1:
+        return np.full(1, 0.5 * (start + end) * (in_n - 1))
+    return start * (in_n - 1) + np.arange(out_n) * (end - start) * (in_n - 1) / (out_n - 1)
+
+
+def taps(node, mode, out_n, in_n, scale, roi=(0.0, 1.0)):
     """``(indices, weights)``, each ``(out_n, taps)``: output ``i`` is ``sum_t w[i, t] * x[idx[i, t]]``."""
-    coords = _original_coords(node.get("coordinate_transformation_mode", "half_pixel"), out_n, in_n, scale)
+    transform = node.get("coordinate_transformation_mode", "half_pixel")
+    if transform == "tf_crop_and_resize":
+        coords = _crop_coords(out_n, in_n, roi)
+    else:
+        coords = _original_coords(transform, out_n, in_n, scale)
     if mode == "nearest":
         idx = _nearest(coords, node.get("nearest_mode", "round_prefer_floor"))[:, None]
         return np.clip(idx, 0, in_n - 1).astype(np.int64), np.ones_like(idx)
     base = np.floor(coords)
     ratio = coords - base
-    if mode == "linear":
+    if node.get("antialias", 0):
+        idx, w = _antialias_taps(node, mode, coords, scale)
+    elif mode == "linear":
         idx, w = base[:, None] + np.array([0, 1]), np.stack([1 - ratio, ratio], axis=1)
     else:
         idx, w = base[:, None] + np.array([-1, 0, 1, 2]), _cubic(ratio, node.get("cubic_coeff_a", -0.75))
@@ -134,8 +178,9 @@ def taps(node, mode, out_n, in_n, scale):
     return np.clip(idx, 0, in_n - 1).astype(np.int64), w
 
 
-def _resize_axis(node, x, axis, mode, out_n, scale):
-    idx, w = taps(node, mode, out_n, x.shape[axis], scale)
+def _resize_axis(node, x, axis, mode, out_n, scale, roi):
+    in_n = x.shape[axis]
+    idx, w = taps(node, mode, out_n, in_n, scale, roi)
     shape = [1] * x.ndim
     shape[axis] = out_n
     out = None
@@ -144,7 +189,24 @@ def _resize_axis(node, x, axis, mode, out_n, scale):
         if mode != "nearest":
             term = ops.multiply(term, constant(w[:, t].reshape(shape).astype(x.data.dtype)))
         out = term if out is None else ops.add(out, term)
+    if node.get("coordinate_transformation_mode") == "tf_crop_and_resize":  # outside the input: a fixed value
+        coords = _crop_coords(out_n, in_n, roi)
+        outside = np.broadcast_to(((coords < 0) | (coords > in_n - 1)).reshape(shape), out.shape)
+        out = ops.where(outside, constant(np.asarray(node.get("extrapolation_value", 0.0), x.data.dtype)), out)
     return out
+
+
+def _rois(node, inputs, ndim):
+    """``(start, end)`` per axis from the ``roi`` input (``tf_crop_and_resize``), else ``(0, 1)``."""
+    rois = [(0.0, 1.0)] * ndim
+    roi = inputs[1] if len(inputs) > 1 and inputs[1] is not None and inputs[1].size else None
+    if node.get("coordinate_transformation_mode") != "tf_crop_and_resize" or roi is None:
+        return rois
+    values = np.asarray(roi.data, np.float64).reshape(-1)
+    axes = [a % ndim for a in node.get("axes", list(range(ndim)))]
+    for k, a in enumerate(axes):
+        rois[a] = (values[k], values[k + len(axes)])
+    return rois
 
 
 def _resize_args(node, inputs):
@@ -174,23 +236,20 @@ def _resize_args(node, inputs):
 
 def _resize(node, inputs):
     x = inputs[0]
-    if node.get("antialias", 0):
-        raise node.unsupported("Resize with antialias")
-    if node.get("coordinate_transformation_mode") == "tf_crop_and_resize":
-        raise node.unsupported("Resize with tf_crop_and_resize")
     mode = node.get("mode", "nearest")
     if node.opset < 11:  # Upsample-style semantics
         node.attrs.setdefault("coordinate_transformation_mode", "asymmetric")
         node.attrs.setdefault("nearest_mode", "floor")
         mode = {"bilinear": "linear"}.get(mode, mode)
     scales, sizes = _resize_args(node, inputs)
+    rois = _rois(node, inputs, x.ndim)
     for axis in range(x.ndim):
         n = x.shape[axis]
         out_n = int(sizes[axis]) if sizes is not None else int(np.floor(n * scales[axis]))
         keep = sizes is not None and node.get("keep_aspect_ratio_policy", "stretch") != "stretch"
         scale = out_n / n if sizes is not None and not keep else float(scales[axis])
-        if out_n != n or scale != 1.0:
-            x = _resize_axis(node, x, axis, mode, out_n, scale)
+        if out_n != n or scale != 1.0 or rois[axis] != (0.0, 1.0):
+            x = _resize_axis(node, x, axis, mode, out_n, scale, rois[axis])
     return x
 
 
