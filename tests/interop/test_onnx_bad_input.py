@@ -61,9 +61,9 @@ def test_corrupt_file_names_the_file(tmp_path, content):
 def test_unsupported_operator_names_op_node_and_opset():
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
-    model = _model([helper.make_node("Relu", ["x"], ["h"]), helper.make_node("Acosh", ["h"], ["y"], name="odd_one")],
+    model = _model([helper.make_node("Relu", ["x"], ["h"]), helper.make_node("Acos", ["h"], ["y"], name="odd_one")],
                    [x], [y], opset=15)  # fmt: skip
-    with pytest.raises(NotImplementedError, match=r"'Acosh'.*node 'odd_one'.*opset 15"):
+    with pytest.raises(NotImplementedError, match=r"'Acos'.*node 'odd_one'.*opset 15"):
         load_model(model)
 
 

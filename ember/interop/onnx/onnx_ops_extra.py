@@ -94,6 +94,22 @@ def _cosh(node, inputs):
     return ops.multiply(ops.add(ops.exp(x), ops.exp(ops.negative(x))), _s(x, 0.5))
 
 
+def _asinh(node, inputs):  # log(x + sqrt(x^2 + 1))
+    x = inputs[0]
+    return ops.log(ops.add(x, ops.sqrt(ops.add(ops.square(x), _s(x, 1.0)))))
+
+
+def _acosh(node, inputs):  # log(x + sqrt(x^2 - 1))
+    x = inputs[0]
+    return ops.log(ops.add(x, ops.sqrt(ops.subtract(ops.square(x), _s(x, 1.0)))))
+
+
+def _atanh(node, inputs):  # log((1 + x) / (1 - x)) / 2
+    x = inputs[0]
+    ratio = ops.divide(ops.add(_s(x, 1.0), x), ops.subtract(_s(x, 1.0), x))
+    return ops.multiply(ops.log(ratio), _s(x, 0.5))
+
+
 def _cumsum(node, inputs):
     x, axis = inputs[0], int(np.asarray(inputs[1].data).reshape(-1)[0]) % inputs[0].ndim
     reverse, exclusive = node.get("reverse", 0), node.get("exclusive", 0)
@@ -228,6 +244,9 @@ KERNELS = {
     "Tan": lambda node, inputs: ops.divide(ops.sin(inputs[0]), ops.cos(inputs[0])),
     "Sinh": _sinh,
     "Cosh": _cosh,
+    "Asinh": _asinh,
+    "Acosh": _acosh,
+    "Atanh": _atanh,
     "CumSum": _cumsum,
     "TopK": _topk,
     "Trilu": _trilu,
