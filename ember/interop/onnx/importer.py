@@ -105,6 +105,12 @@ class OnnxGraphLayer(Layer):
         return self.call(inputs, training=kwargs.get("training"))
 
 
+def _declared_shape(value_info):
+    """A graph output's declared shape, ``None`` for symbolic or unknown dimensions."""
+    dims = value_info.type.tensor_type.shape.dim
+    return tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims)
+
+
 def _identifier(name: str) -> str:
     return re.sub(r"\W", "_", name) or "onnx_graph"
 
@@ -129,6 +135,8 @@ class OnnxModel(Model):
         self.graph_layer = OnnxGraphLayer(model_proto.graph, self.opset, name=f"{self.name}_graph")
         self.input_names, self.output_names = self.graph_layer.input_names, self.graph_layer.output_names
         self.metadata = {p.key: p.value for p in model_proto.metadata_props}
+        shapes = [_declared_shape(o) for o in model_proto.graph.output]
+        self.graph_layer._built_output_shape = shapes[0] if len(shapes) == 1 else shapes  # for summary()
         self.built = True
 
     def call(self, inputs, training=None):
