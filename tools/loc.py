@@ -1,7 +1,7 @@
 """Line-count report for the ember package (STYLE.md rule 12): lines per package and the longest files.
 
-python tools/loc.py            # table of code lines per package
-python tools/loc.py --max 400  # also exit 1 if any file is longer than 400 lines (rule 9)
+    python tools/loc.py            # table of code lines per package
+    python tools/loc.py --max 400  # also exit 1 if any file is longer than 400 lines (rule 9)
 """
 
 from __future__ import annotations
