@@ -194,6 +194,7 @@ class BertEncoder(Model):
     Call arguments:
         inputs: ``input_ids`` int ``(batch, seq)``; or a list ``[input_ids, attention_mask]`` /
             ``[input_ids, attention_mask, token_type_ids]``; or a dict with those keys.
+            Ids are ints (float arrays, as ``fit`` passes them, are cast).
             ``attention_mask`` is ``(batch, seq)``, 1 (or ``True``) for real tokens and 0 for padding;
             omitted, every token is attended to. ``token_type_ids`` defaults to zeros.
 
@@ -201,7 +202,7 @@ class BertEncoder(Model):
         The last hidden state ``(batch, seq, hidden_size)`` (float32 by default).
 
     Raises:
-        ValueError: for inputs that are not 2-D ``(batch, seq)`` ints, or masks of another shape.
+        ValueError: for ``input_ids`` that are not 2-D ``(batch, seq)``, or masks/types of another shape.
 
     Example:
         >>> import numpy as np
@@ -250,9 +251,13 @@ class BertEncoder(Model):
                              f"(, token_type_ids)]. Received: {len(parts)} inputs")  # fmt: skip
         parts += [None] * (3 - len(parts))
         ids = parts[0]
-        if ids.ndim != 2 or ids.dtype.kind not in "iu":
-            raise ValueError(f"BertEncoder '{self.name}': expected input_ids of shape (batch, seq) and an integer "
-                             f"dtype. Received: shape={tuple(ids.shape)}, dtype={ids.dtype}")  # fmt: skip
+        if ids.ndim != 2:
+            raise ValueError(f"BertEncoder '{self.name}': expected input_ids of shape (batch, seq). "
+                             f"Received: shape={tuple(ids.shape)}")  # fmt: skip
+        if ids.dtype.kind not in "iu":  # fit() hands arrays over as floatx, as Embedding accepts them
+            parts[0] = ops.cast(ids, "int64")
+        if parts[2] is not None and parts[2].dtype.kind not in "iu":
+            parts[2] = ops.cast(parts[2], "int64")
         for name, part in zip(_INPUT_NAMES[1:], parts[1:], strict=True):
             if part is not None and tuple(part.shape) != tuple(ids.shape):
                 raise ValueError(f"BertEncoder '{self.name}': expected {name} of the shape of input_ids "

@@ -3,8 +3,8 @@
 ``encode(s) = normalize(mean_{t : mask_t = 1} BertEncoder(tokenize(s))_t)``: the tokenizer of the
 model folder (``tokenizer.json`` through the ``tokenizers`` library, truncated at ``max_seq_length``),
 the encoder's last hidden state averaged over the real tokens (padding excluded), then divided by its
-L2 norm. Sentences are sorted by token count and batched so that each batch pads to its own longest
-sentence; the output is in the input order.
+L2 norm. Sentences are sorted by token count and batched (:func:`length_batches`) so that each batch
+pads to its own longest sentence; the output is in the input order.
 
 Source: Reimers & Gurevych, "Sentence-BERT" (2019); sentence-transformers ``SentenceTransformer.encode``,
 ``models/Pooling.py``, ``models/Normalize.py``.
@@ -69,6 +69,24 @@ def pool(hidden, mask, mode: str = "mean"):
     if mode == "max":
         return ops.max(hidden + (1.0 - m) * -1e9, axis=1)
     return ops.sum(hidden * m, axis=1) / ops.maximum(ops.sum(m, axis=1), 1e-9)
+
+
+def length_batches(lengths, batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches, longest first: at most ``batch_size`` each, and a new batch starts when
+    a sentence is shorter than half of its batch's longest (so no sentence carries more than as much
+    padding as text; attention costs ``O(T^2)`` in the padded length ``T``).
+
+    Example:
+        >>> length_batches([5, 30, 12, 29, 6], batch_size=2)
+        [[1, 3], [2], [4, 0]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: ties keep input order
+    batches: list[list[int]] = []
+    for i in order:
+        if not batches or len(batches[-1]) == batch_size or 2 * lengths[i] < lengths[batches[-1][0]]:
+            batches.append([])
+        batches[-1].append(i)
+    return batches
 
 
 def l2_normalize(x, axis: int = -1):
@@ -185,10 +203,8 @@ class SentenceEncoder:
         dim = self.encoder.hidden_size
         out = np.zeros((len(sentences), dim), dtype=np.float32)
         encodings = self.tokenize(sentences)
-        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")  # longest first, as ST
         with no_grad():
-            for start in range(0, len(order), int(batch_size)):
-                rows = order[start:start + int(batch_size)]
+            for rows in length_batches([len(e.ids) for e in encodings], int(batch_size)):
                 ids, mask, types = self._batch([encodings[i] for i in rows])
                 pooled = self.embed_batch(ids, mask, types, training=False)
                 if normalize_embeddings or self.always_normalize:
