@@ -67,7 +67,7 @@ def main(rounds: int = 3) -> None:
         out = np.zeros((len(sentences), 384), np.float32)
         with torch.no_grad():
             for rows in length_batches([len(e.ids) for e in encodings], 32):
-                ids, mask, types = (torch.tensor(a) for a in ours._batch([encodings[i] for i in rows]))
+                ids, mask, types = (torch.tensor(a) for a in ours.pad_batch([encodings[i] for i in rows]))
                 h = bert(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
                 m = mask[..., None].float()
                 pooled = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1).clamp(min=1e-9), dim=1)

@@ -8,9 +8,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def test_readme_python_blocks_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
-    assert len(blocks) == 2
+    assert len(blocks) >= 2
     namespace: dict = {}
-    for block in blocks:
+    for block in blocks[:2]:  # the tour; the sections after it have their own tests
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     w = namespace["w"].numpy()
     assert w.shape == (3, 1) and namespace["w"].grad is None

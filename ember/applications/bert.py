@@ -264,9 +264,14 @@ class BertEncoder(Model):
                                  f"{tuple(ids.shape)}. Received: shape={tuple(part.shape)}")  # fmt: skip
         return parts
 
+    @staticmethod
+    def key_mask(attention_mask):
+        """``(batch, seq)`` 0/1 padding mask -> the ``(batch, 1, seq)`` bool mask :class:`BertLayer` takes."""
+        return None if attention_mask is None else ops.expand_dims(ops.cast(attention_mask, "bool"), 1)
+
     def call(self, inputs, training=None):
         ids, mask, types = self._split(inputs)
-        keep = None if mask is None else ops.expand_dims(ops.cast(mask, "bool"), 1)  # (batch, 1, seq): keys
+        keep = self.key_mask(mask)
         x = self.embeddings(ids, token_type_ids=types, training=training)
         for layer in self.encoder_layers:
             x = layer(x, attention_mask=keep, training=training)

@@ -154,7 +154,7 @@ class SentenceEncoder:
         """``tokenizers.Encoding`` objects (truncated, unpadded) for a list of strings."""
         return self.tokenizer.encode_batch([str(s) for s in sentences])
 
-    def _batch(self, encodings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pad_batch(self, encodings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(ids, mask, types)`` int64 ``(batch, longest)`` arrays, right-padded with ``[PAD]``."""
         longest = max(len(e.ids) for e in encodings)
         ids = np.full((len(encodings), longest), self.pad_id, dtype=np.int64)
@@ -206,7 +206,7 @@ class SentenceEncoder:
         encodings = self.tokenize(sentences)
         with no_grad():
             for rows in length_batches([len(e.ids) for e in encodings], int(batch_size)):
-                ids, mask, types = self._batch([encodings[i] for i in rows])
+                ids, mask, types = self.pad_batch([encodings[i] for i in rows])
                 pooled = self.embed_batch(ids, mask, types, training=False)
                 if normalize_embeddings or self.always_normalize:
                     pooled = l2_normalize(pooled)

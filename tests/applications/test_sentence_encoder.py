@@ -59,7 +59,7 @@ def test_order_and_batching_do_not_change_results(encoder):
 
 
 def test_mean_pooling_over_real_tokens_only(encoder):
-    ids, mask, types = encoder._batch(encoder.tokenize(["a short one", "a somewhat longer sentence to pad against"]))
+    ids, mask, types = encoder.pad_batch(encoder.tokenize(["a short one", "a somewhat longer sentence to pad against"]))
     assert mask[0].sum() < mask.shape[1]  # the first row is padded
     hidden = encoder.encoder([ids, mask, types]).numpy()
     n = int(mask[0].sum())
@@ -92,3 +92,11 @@ def test_bad_arguments(encoder, monkeypatch):
 def test_docstring_examples():
     result = doctest.testmod(sentence_encoder)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_readme_block_runs(capsys):
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Sentence encoder (BERT)", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README
+    assert capsys.readouterr().out.strip() == "(3, 384) True"

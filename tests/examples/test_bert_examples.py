@@ -28,3 +28,13 @@ def test_semantic_search_top_hits_are_on_topic(capsys):
         assert row[0][1] >= row[1][1]  # best first
     printed = capsys.readouterr().out
     assert "Query: cars that drive themselves without a human" in printed
+
+
+def test_transfer_tweets_minilm_tiny():
+    """300 training tweets, 150 test tweets: every classifier beats the majority class, fine-tuning lowers the loss."""
+    out = load("transfer_tweets_minilm").main(train_limit=300, test_limit=150, head_epochs=20, ft_epochs=2,
+                                              verbose=0)  # fmt: skip
+    assert (out["train_size"], out["test_size"]) == (300, 150)
+    for key in ("linear_head", "mlp_head", "fine_tuned_last_layer"):
+        assert out[key] > out["baseline"] + 0.1, (key, out)
+    assert out["fine_tune_losses"][1] < out["fine_tune_losses"][0]
