@@ -11,7 +11,8 @@ def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch):
     assert len(blocks) >= 3
     monkeypatch.chdir(tmp_path)  # blocks that write files write them here
     namespace: dict = {}
-    for block in blocks:
+    # the tour and "See every step" (which uses the tour's model); the other sections have their own tests
+    for block in blocks[:2] + [b for b in blocks if "explain.forward(model" in b]:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     w = namespace["w"].numpy()
     assert w.shape == (3, 1) and namespace["w"].grad is None
