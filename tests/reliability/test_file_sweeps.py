@@ -7,6 +7,7 @@ format; ``EMBER_RELIABILITY_FULL=1`` (tools/reliability.py) runs the 10,000 flip
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -16,6 +17,13 @@ import pytest
 from tests.reliability.file_formats import FORMATS
 
 FULL = os.environ.get("EMBER_RELIABILITY_FULL") == "1"
+REPORT = os.environ.get("EMBER_RELIABILITY_REPORT")  # tools/reliability.py collects the counts here
+
+
+def _report(row: str, name: str, counts: dict, total: int) -> None:
+    if REPORT:
+        with open(REPORT, "a") as f:
+            f.write(json.dumps({"row": row, "format": name, "counts": counts, "total": total}) + "\n")
 HEADER = 256  # bytes at each end of the file (zip: local header at the start, central directory at the end)
 
 
@@ -54,6 +62,7 @@ def test_d3_every_truncation_is_rejected_with_an_error_naming_the_file(name, tmp
     for offset in sorted(offsets):
         bad.write_bytes(data[:offset])
         outcomes.setdefault(_outcome(fmt, bad, reference), []).append(offset)
+    _report("D3", name, {k: len(v) for k, v in outcomes.items()}, len(offsets))
     assert set(outcomes) == {"detected"}, {k: v[:5] for k, v in outcomes.items() if k != "detected"}
 
 
@@ -73,5 +82,6 @@ def test_d4_bit_flips_are_detected_or_harmless(name, tmp_path):
         outcome = _outcome(fmt, bad, reference)
         counts[outcome] = counts.get(outcome, 0) + 1
         examples.setdefault(outcome, (pos, bit))
+    _report("D4", name, counts, flips)
     assert counts.get("silent", 0) == 0 or not fmt.own, f"{name}: silent corruption {counts}, e.g. {examples}"
     assert set(counts) <= {"detected", "same", "silent"}, (counts, examples)
