@@ -1,5 +1,6 @@
 """Regenerate RELIABILITY.md: every promise of ../shared/RELIABILITY.md measured on the current checkout.
 
+    pip install -e '.[test,reliability]'        # once: the test extra and atheris
     python tools/reliability.py                 # G-tier tests + N-tier measurements, writes RELIABILITY.md
     python tools/reliability.py --quick         # fewer trials (for trying the tool; figures say so)
 
