@@ -17,7 +17,7 @@ class ModelCheckpoint(Callback):
     ``filepath`` may hold ``str.format`` fields filled from the epoch (from 1) and
     the logs: ``'ckpt-{epoch:02d}-{val_loss:.2f}.keras'``. Full models are
     written with ``model.save`` (``.keras``); with ``save_weights_only=True``
-    with ``model.save_weights`` (``.weights.safetensors``). A checkpoint whose
+    with ``model.save_weights`` (``.weights.h5`` as Keras, or ember's ``.weights.safetensors``). A checkpoint whose
     logged loss is NaN or infinite is not written, so the last file on disk never
     holds a diverged model (RELIABILITY.md B4).
 
@@ -41,10 +41,10 @@ class ModelCheckpoint(Callback):
                  mode="auto", save_freq="epoch", initial_value_threshold=None):  # fmt: skip
         super().__init__()
         self.filepath = os.fspath(filepath)
-        if save_weights_only and not self.filepath.endswith(".weights.safetensors"):
+        if save_weights_only and not self.filepath.endswith((".weights.h5", ".weights.safetensors")):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
-                f"`.weights.safetensors` (ember's weights format). Received: filepath={self.filepath}"
+                f"`.weights.h5` (Keras) or `.weights.safetensors` (ember). Received: filepath={self.filepath}"
             )
         if not save_weights_only and not self.filepath.endswith(".keras"):
             raise ValueError(

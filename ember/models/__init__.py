@@ -6,7 +6,12 @@ from ember.models.sequential import Sequential
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 - Keras name
-    """Load a ``.keras`` file written by ``model.save`` (see :func:`ember.saving.load_model`)."""
+    """Load a ``.keras`` file written by ember or Keras 3, or a Keras 2 ``.h5`` model (:func:`ember.saving.load_model`).
+
+    Classes resolve only through ember's allowlist: a ``Lambda`` layer needs ``safe_mode=False``, a class
+    from another module raises :class:`ember.interop.UnsafeFileError`, a Keras layer ember lacks a
+    ``ValueError`` naming it. Details: docs/keras_files.md.
+    """
     from ember.saving.model_file import load_model as _load_model
 
     return _load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

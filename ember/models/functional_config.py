@@ -167,7 +167,8 @@ def functional_from_config(cls, config: dict, custom_objects=None, safe_mode: bo
         outputs = outputs[0]
     inputs = inputs[0] if len(inputs) == 1 else inputs
     model = cls(inputs, outputs, name=config.get("name"))
-    model.trainable = config.get("trainable", True)
+    if config.get("trainable", True) is False:  # setting True would unfreeze layers frozen in their own configs
+        model.trainable = False
     return model
 
 

@@ -78,7 +78,9 @@ class Model(Trainer, Layer):
             print_fn(line)
 
     def save(self, filepath, overwrite: bool = True) -> None:
-        """Save architecture, compile config, weights and optimizer state to a ``.keras`` zip, atomically.
+        """Save architecture, compile config, weights and optimizer state to a Keras 3 ``.keras`` zip, atomically.
+
+        The file opens in Keras 3 (``keras.saving.load_model``) and in ember (docs/keras_files.md).
 
         Raises:
             ValueError: if ``filepath`` does not end in ``.keras``.
@@ -107,13 +109,19 @@ class Model(Trainer, Layer):
         return training_state.load_training_state(self, filepath)
 
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Write all weights to a safetensors file, atomically (see :mod:`ember.saving`)."""
+        """Write all weights, atomically: ``.weights.h5`` in Keras 3's layout, any other name as safetensors.
+
+        See :mod:`ember.saving.weights_file`.
+        """
         from ember.saving import weights_file
 
         weights_file.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str) -> None:
-        """Load weights written by :meth:`save_weights` (checked against this model's shapes)."""
+        """Load weights from ``.weights.h5`` (Keras 3 or Keras 2), a ``.keras`` archive or ember's safetensors.
+
+        Every count and shape is checked first; on any error the model is unchanged.
+        """
         from ember.saving import weights_file
 
         weights_file.load_weights(self, filepath)

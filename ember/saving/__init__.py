@@ -1,4 +1,4 @@
-"""Saving and loading: ``.keras`` model files, weight files (safetensors + SHA-256), atomic writes. No pickle."""
+"""Saving and loading: Keras 3 ``.keras`` and ``.weights.h5`` files, ember's safetensors, atomic writes. No pickle."""
 
 from ember.saving.atomic import atomic_write_bytes
 from ember.saving.model_file import load_model, save_model

@@ -1,6 +1,13 @@
-"""Weight files: safetensors (no pickle, no code on load) with a checksum, written atomically.
+"""Weight files, written atomically: Keras 3's ``.weights.h5`` and ember's checksummed safetensors.
 
-Tensors are stored under their index and path (``'00000:dense/kernel'``) so a
+``save_weights("x.weights.h5")`` writes Keras 3's weights-only layout (the ``vars`` groups of
+``model.weights.h5``, see :mod:`ember.saving.keras_weights`) with a SHA-256 of every array in the root
+attribute ``ember_sha256`` (Keras ignores it); any other name gets ember's safetensors file. Loading
+also reads the weights inside a ``.keras`` archive and Keras 2 HDF5 weights (``layer_names``
+attribute, via :mod:`ember.interop.keras_h5`). Every count and shape is checked before anything
+is assigned, so a bad file leaves the model unchanged.
+
+In safetensors, tensors are stored under their index and path (``'00000:dense/kernel'``) so a
 model loads weights by position, as Keras 3 does, with every shape checked.
 Files that also carry training state (``.keras`` archives, backups) add
 ``'optimizer/...'`` entries, which :func:`load_weights` ignores.
@@ -13,7 +20,7 @@ import re
 
 from ember import backend
 from ember._version import __version__
-from ember.saving import tensor_file
+from ember.saving import keras_weights, tensor_file
 from ember.saving.atomic import atomic_write_bytes
 
 FORMAT = "ember.weights.v1"
@@ -57,6 +64,10 @@ def save_weights(model, filepath: str, overwrite: bool = True) -> None:
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
+    if filepath.endswith(".h5"):
+        groups = keras_weights.model_groups(model)
+        atomic_write_bytes(filepath, keras_weights.h5_bytes(groups, {"ember_sha256": _groups_checksum(groups)}))
+        return
     tensors = weight_tensors(model)
     meta = {"format": FORMAT, "ember_version": __version__, "count": len(tensors)}
     atomic_write_bytes(filepath, tensor_file.encode(tensors, meta))
@@ -82,13 +93,59 @@ def load_weights(model, filepath: str) -> None:
             (expected and received shapes listed). The model is unchanged then.
     """
     filepath = os.fspath(filepath)
-    if filepath.endswith(".keras"):  # the weights inside a whole-model archive, as Keras 3 allows
-        from ember.saving.model_file import read_archive
-
-        raw = read_archive(filepath)["model.weights.safetensors"]
-        assign_weights(model, tensor_file.decode(raw, filepath, "load_weights")[0], filepath)
+    raw = read_file(filepath, "load_weights")
+    if raw.startswith(b"PK"):  # the weights inside a whole-model archive, as Keras 3 allows
+        _load_archive_weights(model, raw, filepath)
         return
-    tensors, meta = tensor_file.decode(read_file(filepath, "load_weights"), filepath, "load_weights")
+    if raw.startswith(b"\x89HDF\r\n\x1a\n"):
+        _load_h5_weights(model, raw, filepath)
+        return
+    tensors, meta = tensor_file.decode(raw, filepath, "load_weights")
     if meta.get("format") != FORMAT:
         raise ValueError(f"load_weights: {filepath} is not an ember weight file (format={meta.get('format')!r})")
     assign_weights(model, tensors, filepath)
+
+
+def _groups_checksum(groups) -> str:
+    return tensor_file.checksum({f"{path}/vars/{i}": a for path, _, arrays in groups for i, a in enumerate(arrays)})
+
+
+def _load_h5_weights(model, raw: bytes, filepath: str) -> None:
+    """Keras 3 ``.weights.h5`` (checksum verified when ember wrote it) or Keras 2 HDF5 weights."""
+    found, attrs = keras_weights.read_groups(raw, filepath, "load_weights")
+    if "layer_names" in attrs:
+        from ember.interop import keras_h5
+
+        keras_h5.load_weights(model, filepath)
+        return
+    expected = attrs.get("ember_sha256")
+    if expected is not None:
+        actual = _groups_checksum([(p, None, arrays) for p, arrays in found.items()])
+        if actual != expected:
+            raise ValueError(f"load_weights: {filepath} is corrupted: checksum mismatch (expected sha256 "
+                             f"{expected}, computed {actual})")  # fmt: skip
+    keras_weights.assign_pairs(keras_weights.match_groups(model, found, filepath, "load_weights"))
+
+
+def _load_archive_weights(model, raw: bytes, filepath: str) -> None:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            old = "model.weights.safetensors" in zf.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(
+            f"load_weights: {filepath} is not a valid .keras file (truncated or corrupted): {exc}"
+        ) from exc
+    if old:
+        from ember.saving.ember_v1 import read_archive
+
+        data = read_archive(filepath)["model.weights.safetensors"]
+        assign_weights(model, tensor_file.decode(data, filepath, "load_weights")[0], filepath)
+        return
+    from ember.saving.model_file import read_members
+
+    members = read_members(raw, filepath, "load_weights")
+    found, _ = keras_weights.read_groups(members["model.weights.h5"], filepath, "load_weights")
+    keras_weights.assign_pairs(keras_weights.match_groups(model, found, filepath, "load_weights"))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import ember
+import ember.interop  # noqa: F401 - imported before the audit window (an import runs module code)
 from ember import layers
 
 
@@ -63,12 +64,16 @@ def test_archive_layout_and_metadata(tmp_path):
     fresh.load_weights(path)  # the weights of a whole-model archive
     _same_weights(fresh, model)
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["config.json", "metadata.json", "model.weights.safetensors"]
+        assert sorted(zf.namelist()) == ["config.json", "ember.json", "metadata.json", "model.weights.h5"]
         meta = json.loads(zf.read("metadata.json"))
+        extras = json.loads(zf.read("ember.json"))
         config = json.loads(zf.read("config.json"))
-    assert meta["format_version"] == 1 and meta["ember_version"] == ember.__version__
-    assert set(meta["sha256"]) == {"config.json", "model.weights.safetensors"}
-    assert config["class_name"] == "Sequential"
+    assert meta["keras_version"].startswith("3.") and meta["ember_version"] == ember.__version__
+    assert extras["format"] == "ember.keras.v2" and extras["ember_version"] == ember.__version__
+    assert set(extras["sha256"]) == {"config.json", "metadata.json", "model.weights.h5"}
+    assert config["module"] == "keras" and config["class_name"] == "Sequential"
+    assert config["config"]["layers"][0]["class_name"] == "InputLayer"
+    assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
 
 
@@ -195,18 +200,24 @@ def test_malicious_files_are_rejected_without_running_anything(tmp_path, monkeyp
     _trained().save(good)
     with zipfile.ZipFile(good) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
+    bomb = _zip({**members, "model.weights.h5": members["model.weights.h5"] + bytes(64 * 1024 * 1024)},
+                zipfile.ZIP_DEFLATED)  # fmt: skip
     cases = {
         "pickle.keras": (pickle.dumps(_Canary()), "not a valid .keras file"),
         "extra_pickle.keras": (_zip({**members, "model.pkl": pickle.dumps(_Canary())}), "unexpected members"),
-        "traversal.keras": (_zip({**members, "../escape.txt": b"x"}), "unexpected members"),
-        "compressed.keras": (_zip(members, zipfile.ZIP_DEFLATED), "compressed"),
+        "traversal.keras": (_zip({**members, "../escape.txt": b"x"}), r"'\.\.' are not allowed"),
+        "absolute.keras": (_zip({**members, "/tmp/escape.txt": b"x"}), "absolute paths"),
+        "bomb.keras": (bomb, "decompression bomb"),
         "not_zip.keras": (b"hello world" * 10, "not a valid .keras file"),
     }
     config = json.loads(members["config.json"])
-    config["config"]["layers"][0] = {"class_name": "os.system", "config": {"command": "touch canary_pwned"}}
-    cases["class_by_name.keras"] = (_forge(members, config), "Unknown layer class 'os.system'")
+    config["config"]["layers"][1] = {"class_name": "os.system", "config": {"command": "touch canary_pwned"}}
+    cases["class_by_name.keras"] = (_forge(members, config), "Unsupported class 'os.system'")
+    config["config"]["layers"][1] = {"module": "os", "class_name": "system",
+                                     "config": {"command": "touch canary_pwned"}}  # fmt: skip
+    cases["module_class.keras"] = (_forge(members, config), "Refusing class 'system' from module 'os'")
     lam = json.loads(members["config.json"])
-    lam["config"]["layers"][1] = {"class_name": "Lambda", "config": {
+    lam["config"]["layers"][2] = {"module": "keras.layers", "class_name": "Lambda", "config": {
         "name": "evil", "function": {"module": "os", "name": "system"}}}  # fmt: skip
     cases["lambda.keras"] = (_forge(members, lam), "Refusing to load Lambda layer 'evil'")
     for name, (payload, _) in cases.items():
@@ -218,6 +229,7 @@ def test_malicious_files_are_rejected_without_running_anything(tmp_path, monkeyp
     finally:
         events, _AUDIT["events"] = _AUDIT["events"], None
     assert not (tmp_path / "canary_pwned").exists() and not (tmp_path.parent / "escape.txt").exists()
+    assert not os.path.exists("/tmp/escape.txt")
     risky = [e for e in events if e[0] in ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "exec")
              or (e[0] == "import" and not str(e[1][0]).startswith(_IMPORT_ALLOWED))]  # fmt: skip
     assert risky == []
@@ -226,7 +238,19 @@ def test_malicious_files_are_rejected_without_running_anything(tmp_path, monkeyp
 
 # One process-wide audit hook (hooks cannot be removed); it records only while a test switches it on.
 _AUDIT = {"events": None}
-_IMPORT_ALLOWED = ("ember", "safetensors", "numpy", "json", "zipfile", "hashlib", "io", "struct", "binascii", "zlib")
+_IMPORT_ALLOWED = (
+    "ember",
+    "safetensors",
+    "numpy",
+    "json",
+    "zipfile",
+    "hashlib",
+    "io",
+    "struct",
+    "binascii",
+    "zlib",
+    "h5py",
+)
 
 
 def _audit(event, args):
@@ -242,10 +266,20 @@ def _forge(members: dict, config: dict) -> bytes:
     import hashlib
 
     config_bytes = json.dumps(config).encode()
-    meta = json.loads(members["metadata.json"])
-    meta["sha256"]["config.json"] = hashlib.sha256(config_bytes).hexdigest()
-    return _zip({"metadata.json": json.dumps(meta), "config.json": config_bytes,
-                 "model.weights.safetensors": members["model.weights.safetensors"]})  # fmt: skip
+    extras = json.loads(members["ember.json"])
+    extras["sha256"]["config.json"] = hashlib.sha256(config_bytes).hexdigest()
+    return _zip({**members, "config.json": config_bytes, "ember.json": json.dumps(extras)})
+
+
+def test_deflated_archive_loads_like_a_stored_one(tmp_path):
+    model = _trained()
+    model.save(str(tmp_path / "m.keras"))
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    (tmp_path / "deflated.keras").write_bytes(_zip(members, zipfile.ZIP_DEFLATED))
+    loaded = ember.models.load_model(str(tmp_path / "deflated.keras"))
+    x, _ = _data()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_lambda_loads_only_with_safe_mode_off(tmp_path):
@@ -295,3 +329,16 @@ def test_write_error_mid_save_keeps_previous_file_and_no_temp(tmp_path, monkeypa
     with pytest.raises(OSError, match="No space left"):
         model.save_weights(str(tmp_path / "w.weights.safetensors"))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_rezipped_member_with_valid_crc_is_caught_by_the_sha256(tmp_path):
+    """A change that keeps the zip consistent (CRC recomputed) still fails ember.json's checksum."""
+    path = tmp_path / "m.keras"
+    _trained().save(str(path))
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    for name in ("model.weights.h5", "config.json", "metadata.json"):
+        data = bytearray(members[name])
+        data[len(data) // 2] ^= 0x01
+        (tmp_path / "re.keras").write_bytes(_zip({**members, name: bytes(data)}))
+        _expect_rejected(str(tmp_path / "re.keras"), f"checksum of {name} does not match ember.json")
