@@ -7,6 +7,8 @@ figure is reported, with what the format cannot detect stated in RELIABILITY.md.
 
 from __future__ import annotations
 
+import pathlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,7 +54,24 @@ def _weights_read(path):
     return model
 
 
+def _copy_fixture(name: str):
+    def write(path):
+        shutil.copyfile(FIXTURES / name, path)
+
+    return write
+
+
+def _safetensors_write(path):
+    small_model().save_weights(path)
+
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
+
 FORMATS: dict[str, FileFormat] = {
-    "model .keras": FileFormat(".keras", _keras_write, _keras_read, own=True),
-    "weights .weights.h5": FileFormat(".weights.h5", _weights_write, _weights_read, own=True),
+    "ember .keras": FileFormat(".keras", _keras_write, _keras_read, own=True),
+    "ember .weights.h5": FileFormat(".weights.h5", _weights_write, _weights_read, own=True),
+    "ember .weights.safetensors": FileFormat(".weights.safetensors", _safetensors_write, _weights_read, own=True),
+    # written by real Keras (tests/fixtures/make_keras_fixtures.py): no ember checksum inside
+    "Keras 3 .keras": FileFormat(".keras", _copy_fixture("keras3_sequential.keras"), _keras_read, own=False),
+    "Keras 2 legacy .h5": FileFormat(".h5", _copy_fixture("legacy_sequential.h5"), _keras_read, own=False),
 }
