@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from ember.saving import keras_weights
+from ember.saving.damaged import H5_ERRORS
 from ember.saving.keras_graph import layer_from_keras
 from ember.saving.keras_objects import from_keras
 
@@ -41,7 +42,7 @@ def _open(filepath: str, what: str):
         raise ValueError(f"{what}: {filepath} is not an HDF5 file: it is {describe(raw)}")
     try:
         return raw, h5py.File(io.BytesIO(raw), "r")
-    except (OSError, RuntimeError, ValueError) as exc:
+    except (*H5_ERRORS, ValueError) as exc:
         raise ValueError(f"{what}: {filepath} is not a readable HDF5 file (truncated or corrupted): {exc}") from exc
 
 
@@ -75,7 +76,7 @@ def read_layer_weights(root, raw_size: int, filepath: str, what: str) -> dict[st
             out[name] = arrays
     except ValueError:
         raise
-    except (KeyError, OSError, RuntimeError, TypeError) as exc:
+    except H5_ERRORS as exc:
         raise ValueError(f"{what}: {filepath} is truncated or corrupted: {type(exc).__name__}: {exc}") from exc
     return out
 
@@ -117,12 +118,15 @@ def load_weights(model, filepath) -> None:
     """
     what = "load_weights"
     raw, f = _open(filepath, what)
-    with f:
-        root = f["model_weights"] if "model_weights" in f else f
-        if "layer_names" not in root.attrs:
-            raise ValueError(f"{what}: {filepath} is an HDF5 file without Keras 2 'layer_names': not a legacy "
-                             "Keras weights file")  # fmt: skip
-        weights = read_layer_weights(root, len(raw), filepath, what)
+    try:
+        with f:
+            root = f["model_weights"] if "model_weights" in f else f
+            if "layer_names" not in root.attrs:
+                raise ValueError(f"{what}: {filepath} is an HDF5 file without Keras 2 'layer_names': not a legacy "
+                                 "Keras weights file")  # fmt: skip
+            weights = read_layer_weights(root, len(raw), filepath, what)
+    except H5_ERRORS as exc:  # h5py reports damaged structures lazily, as the groups are read
+        raise ValueError(f"{what}: {filepath} is a damaged HDF5 file: {type(exc).__name__}: {exc}") from exc
     keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
 
 
@@ -199,6 +203,18 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     what = "load_model"
     filepath = os.fspath(filepath)
     raw, f = _open(filepath, what)
+    try:
+        model, weights, training = _read_model(f, raw, filepath, what, custom_objects, safe_mode)
+    except H5_ERRORS as exc:  # h5py reports damaged structures lazily, as the groups are read
+        raise ValueError(f"{what}: {filepath} is a damaged HDF5 file: {type(exc).__name__}: {exc}") from exc
+    keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
+    if compile and training:
+        _compile(model, training, custom_objects)
+    return model
+
+
+def _read_model(f, raw, filepath, what, custom_objects, safe_mode):
+    """``(model, {layer: arrays}, training_config)`` from an open legacy HDF5 file."""
     with f:
         if "model_config" not in f.attrs:
             raise ValueError(f"{what}: {filepath} is an HDF5 file without 'model_config' (a weights-only file?): "
@@ -213,10 +229,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         if root is None or "layer_names" not in root.attrs:
             raise ValueError(f"{what}: {filepath} has no 'model_weights' group with 'layer_names'")
         weights = read_layer_weights(root, len(raw), filepath, what)
-    keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
-    if compile and training:
-        _compile(model, training, custom_objects)
-    return model
+    return model, weights, training
 
 
 __all__ = ["load_model", "load_weights", "read_layer_weights", "upgrade_nodes"]

@@ -25,6 +25,7 @@ import zipfile
 
 from ember.saving import tensor_file
 from ember.saving.compile_config import deserialize_compile
+from ember.saving.damaged import ZIP_ERRORS
 from ember.saving.model_file import _build
 from ember.saving.training_state import restore_optimizer
 from ember.saving.weights_file import assign_weights, read_file
@@ -58,7 +59,7 @@ def read_archive(filepath: str) -> dict:
                 if info.filename.endswith(".json") and info.file_size > _MAX_JSON_BYTES:
                     raise ValueError(f"member {info.filename} is {info.file_size} bytes, over {_MAX_JSON_BYTES}")
             members = {name: zf.read(name) for name in _MEMBERS}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+    except (*ZIP_ERRORS, ValueError) as exc:
         raise ValueError(f"load_model: {filepath} is not a valid .keras file (truncated or corrupted): {exc}") from exc
     try:
         metadata = json.loads(members["metadata.json"])

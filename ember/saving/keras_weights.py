@@ -21,6 +21,7 @@ import numpy as np
 
 from ember import backend
 from ember.layers.layer import Layer, to_snake_case
+from ember.saving.damaged import H5_ERRORS
 
 # ember attribute -> Keras attribute where the names differ (Keras exposes them as public properties).
 _RENAMED = {"_query_dense": "query_dense", "_key_dense": "key_dense", "_value_dense": "value_dense",
@@ -224,7 +225,7 @@ def read_groups(raw: bytes, filepath: str, what: str) -> tuple[dict, dict]:
                         found[name[: -len("vars")].rstrip("/")] = read_arrays(f, group, len(raw), filepath, what)
     except ValueError:
         raise
-    except (OSError, KeyError, RuntimeError, TypeError) as exc:
+    except H5_ERRORS as exc:
         raise ValueError(
             f"{what}: {filepath} is not a readable HDF5 weight file (truncated or corrupted): {exc}"
         ) from exc

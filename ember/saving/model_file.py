@@ -30,6 +30,7 @@ from ember._version import __version__
 from ember.saving import keras_optimizer, keras_weights
 from ember.saving.atomic import atomic_write_bytes
 from ember.saving.compile_config import deserialize_compile, serialize_compile
+from ember.saving.damaged import ZIP_ERRORS, check_zip_end
 from ember.saving.keras_graph import layer_from_keras, layer_to_keras
 from ember.saving.keras_objects import from_keras, to_keras
 
@@ -126,6 +127,7 @@ def read_members(raw: bytes, filepath: str, what: str = "load_model") -> dict:
         ValueError: naming the file: damaged or truncated zip, missing ``config.json``, unexpected
             members, a decompression bomb, or a SHA-256 mismatch against ``ember.json``.
     """
+    check_zip_end(raw, filepath, what)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = zf.infolist()
@@ -154,7 +156,7 @@ def read_members(raw: bytes, filepath: str, what: str = "load_model") -> dict:
                     )
             members = {n: zf.read(n) for n in names if not n.startswith("assets/")}
             members["__assets__"] = [n for n in names if n.startswith("assets/") and not n.endswith("/")]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise ValueError(f"{what}: {filepath} is not a valid .keras file (truncated or corrupted): {exc}") from exc
     _verify(members, filepath, what)
     return members
@@ -222,7 +224,7 @@ def _looks_v1(raw: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             return "model.weights.safetensors" in zf.namelist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (*ZIP_ERRORS, ValueError):
         return False
 
 

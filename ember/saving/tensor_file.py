@@ -70,7 +70,8 @@ def decode(raw: bytes, filepath: str, what: str) -> tuple[dict, dict]:
         meta = header.get("__metadata__") or {}
         _check_extent(header, len(raw) - 8 - header_len, filepath, what)
         tensors = load(raw)
-    except (SafetensorError, ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+    except (SafetensorError, ValueError, UnicodeDecodeError, AttributeError, TypeError, KeyError) as exc:
+        # KeyError: a damaged header entry without "data_offsets" (a flipped bit in a key; RELIABILITY D4)
         raise ValueError(f"{what}: {filepath} is not a valid safetensors file (truncated or corrupted): {exc}") from exc
     expected = meta.get("sha256")
     if expected is None:

@@ -131,10 +131,12 @@ def _load_archive_weights(model, raw: bytes, filepath: str) -> None:
     import io
     import zipfile
 
+    from ember.saving.damaged import ZIP_ERRORS
+
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             old = "model.weights.safetensors" in zf.namelist()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise ValueError(
             f"load_weights: {filepath} is not a valid .keras file (truncated or corrupted): {exc}"
         ) from exc

@@ -221,3 +221,34 @@ def gradgradcheck(
             rtol,
         )
     return gradcheck(first_grad, [t.data for t in leaves], eps, atol, rtol, seed)
+
+
+def gradient_error(fn: Callable, inputs: Sequence, eps: float | None = None, dtype=np.float64, seed: int = 0) -> float:
+    """The largest ``|analytical - numerical|`` over every input element (central differences in ``dtype``).
+
+    The measurement behind :func:`gradcheck`, for reports (RELIABILITY.md's "worst gradcheck error per
+    dtype"): float64 uses ``eps=1e-6``, float32 ``eps=1e-3`` unless given.
+
+    Returns:
+        The worst absolute difference, a float (``0.0`` when no input needs a gradient).
+    """
+    eps = eps if eps is not None else (1e-6 if np.dtype(dtype) == np.float64 else 1e-3)
+    leaves = _leaves(inputs, dtype)
+    cots, analytic = _analytic(fn, leaves, seed)
+    base = [backend.to_numpy(t.data).copy() if t.requires_grad else t.data for t in leaves]
+    worst, k = 0.0, 0
+    for i, t in enumerate(leaves):
+        if not t.requires_grad:
+            continue
+        numeric = np.zeros(t.shape)
+        for j in range(t.size):
+            plus = [a.copy() if m == i else a for m, a in enumerate(base)]
+            minus = [a.copy() if m == i else a for m, a in enumerate(base)]
+            plus[i].flat[j] += eps
+            minus[i].flat[j] -= eps
+            plus, minus = [backend.asarray(a) for a in plus], [backend.asarray(a) for a in minus]
+            numeric.flat[j] = (_scalar(fn, plus, cots) - _scalar(fn, minus, cots)) / (2 * eps)
+        if numeric.size:
+            worst = max(worst, float(np.max(np.abs(analytic[k] - numeric))))
+        k += 1
+    return worst

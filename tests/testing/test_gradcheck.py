@@ -64,3 +64,25 @@ def test_gradcheck_keeps_strided_float64_views_as_given():
         return ops.square(t)
 
     assert gradcheck(fn, [view]) and seen[0] is False
+
+
+def test_gradient_error_measures_the_worst_difference():
+    import numpy as np
+
+    from ember import autograd, ops
+    from ember.testing import gradient_error
+
+    assert gradient_error(lambda x: ops.sin(x) * x, [np.linspace(-1, 1, 5)]) < 1e-8
+
+    class WrongSquare(autograd.Function):
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def backward(self, grad):
+            return grad * 3.0 * self.a  # should be 2a
+
+    x = np.array([1.0, -2.0])
+    err = gradient_error(lambda t: WrongSquare.apply(t), [x], seed=0)
+    assert err > 0.1
+    assert gradient_error(lambda x: ops.sin(x), [np.linspace(-1, 1, 5).astype("float32")], dtype=np.float32) < 1e-2

@@ -1,0 +1,77 @@
+"""Every file format ember reads, as (write a small valid file, read it) pairs, for the D3/D4/D5 sweeps.
+
+Each entry: ``name -> FileFormat(write(path), read(path), own)``. ``own`` formats carry ember's checksum, so
+every bit flip must be detected; foreign formats (written by other frameworks' layouts) are measured and the
+figure is reported, with what the format cannot detect stated in RELIABILITY.md.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ember import layers, models
+
+
+@dataclass
+class FileFormat:
+    """A readable format: how to write a small valid file and how ember reads it."""
+
+    suffix: str
+    write: Callable[[str], None]
+    read: Callable[[str], object]
+    own: bool
+
+
+def small_model():
+    """A compiled 2-layer MLP with one Adam step taken (so optimizer state exists), deterministic."""
+    model = models.Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"), layers.Dense(3)])
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(0)
+    model.train_on_batch(rng.normal(size=(4, 6)).astype("float32"), rng.normal(size=(4, 3)).astype("float32"))
+    return model
+
+
+def _keras_write(path):
+    small_model().save(path)
+
+
+def _keras_read(path):
+    return models.load_model(path)
+
+
+def _weights_write(path):
+    small_model().save_weights(path)
+
+
+def _weights_read(path):
+    model = small_model()
+    model.load_weights(path)
+    return model
+
+
+def _copy_fixture(name: str):
+    def write(path):
+        shutil.copyfile(FIXTURES / name, path)
+
+    return write
+
+
+def _safetensors_write(path):
+    small_model().save_weights(path)
+
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
+
+FORMATS: dict[str, FileFormat] = {
+    "ember .keras": FileFormat(".keras", _keras_write, _keras_read, own=True),
+    "ember .weights.h5": FileFormat(".weights.h5", _weights_write, _weights_read, own=True),
+    "ember .weights.safetensors": FileFormat(".weights.safetensors", _safetensors_write, _weights_read, own=True),
+    # written by real Keras (tests/fixtures/make_keras_fixtures.py): no ember checksum inside
+    "Keras 3 .keras": FileFormat(".keras", _copy_fixture("keras3_sequential.keras"), _keras_read, own=False),
+    "Keras 2 legacy .h5": FileFormat(".h5", _copy_fixture("legacy_sequential.h5"), _keras_read, own=False),
+}

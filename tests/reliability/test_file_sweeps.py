@@ -1,0 +1,87 @@
+"""RELIABILITY.md D3 (truncation sweep) and D4 (bit-flip sweep) over every file format ember reads.
+
+A damaged file must give a ``ValueError``/``OSError`` naming the file, within 5 s, and never a load with
+different values. CI runs every header byte plus 1,000 random truncation offsets and 1,000 random bit flips per
+format; ``EMBER_RELIABILITY_FULL=1`` (tools/reliability.py) runs the 10,000 flips of the row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+from tests.reliability.file_formats import FORMATS
+
+FULL = os.environ.get("EMBER_RELIABILITY_FULL") == "1"
+REPORT = os.environ.get("EMBER_RELIABILITY_REPORT")  # tools/reliability.py collects the counts here
+
+
+def _report(row: str, name: str, counts: dict, total: int) -> None:
+    if REPORT:
+        with open(REPORT, "a") as f:
+            f.write(json.dumps({"row": row, "format": name, "counts": counts, "total": total}) + "\n")
+HEADER = 256  # bytes at each end of the file (zip: local header at the start, central directory at the end)
+
+
+def _outcome(fmt, path, reference) -> str:
+    """``'detected'`` (typed error naming the file), ``'same'`` (loads, identical weights) or ``'silent'``."""
+    start = time.perf_counter()
+    try:
+        loaded = fmt.read(str(path))
+    except (ValueError, OSError, KeyError, EOFError) as exc:  # KeyError/EOFError only if they name the file
+        assert time.perf_counter() - start < 5, f"{path.name}: rejection took over 5 s"
+        if os.path.basename(str(path)) not in str(exc):
+            return f"unnamed: {type(exc).__name__}: {exc}"
+        return "detected" if isinstance(exc, (ValueError, OSError)) else f"untyped: {type(exc).__name__}"
+    weights = loaded.get_weights() if hasattr(loaded, "get_weights") else loaded
+    same = len(weights) == len(reference) and all(np.array_equal(a, b) for a, b in zip(weights, reference,
+                                                                                      strict=False))
+    return "same" if same else "silent"
+
+
+def _good(name, tmp_path):
+    fmt = FORMATS[name]
+    path = tmp_path / f"good{fmt.suffix}"
+    fmt.write(str(path))
+    reference = fmt.read(str(path))
+    return fmt, path.read_bytes(), reference.get_weights() if hasattr(reference, "get_weights") else reference
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_d3_every_truncation_is_rejected_with_an_error_naming_the_file(name, tmp_path):
+    fmt, data, reference = _good(name, tmp_path)
+    rng = np.random.default_rng(0)
+    offsets = set(range(min(HEADER, len(data)))) | set(range(max(len(data) - HEADER, 0), len(data)))
+    offsets |= {int(o) for o in rng.integers(0, len(data), 1000)}
+    bad = tmp_path / f"truncated{fmt.suffix}"
+    outcomes = {}
+    for offset in sorted(offsets):
+        bad.write_bytes(data[:offset])
+        outcomes.setdefault(_outcome(fmt, bad, reference), []).append(offset)
+    _report("D3", name, {k: len(v) for k, v in outcomes.items()}, len(offsets))
+    assert set(outcomes) == {"detected"}, {k: v[:5] for k, v in outcomes.items() if k != "detected"}
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_d4_bit_flips_are_detected_or_harmless(name, tmp_path):
+    fmt, data, reference = _good(name, tmp_path)
+    rng = np.random.default_rng(1)
+    flips = 10_000 if FULL else 1_000
+    bad = tmp_path / f"flipped{fmt.suffix}"
+    counts: dict[str, int] = {}
+    examples = {}
+    for _ in range(flips):
+        pos, bit = int(rng.integers(len(data))), int(rng.integers(8))
+        mutated = bytearray(data)
+        mutated[pos] ^= 1 << bit
+        bad.write_bytes(bytes(mutated))
+        outcome = _outcome(fmt, bad, reference)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        examples.setdefault(outcome, (pos, bit))
+    _report("D4", name, counts, flips)
+    assert counts.get("silent", 0) == 0 or not fmt.own, f"{name}: silent corruption {counts}, e.g. {examples}"
+    assert set(counts) <= {"detected", "same", "silent"}, (counts, examples)
