@@ -11,6 +11,7 @@ Source: torch/serialization.py (``_save``, ``_legacy_save``, ``_load``) and torc
 
 from __future__ import annotations
 
+import _compat_pickle
 import io
 import pickle
 from collections import OrderedDict
@@ -172,6 +173,12 @@ class RestrictedUnpickler(pickle.Unpickler):
         self._load_storage, self._where, self._cache = load_storage, where, {}
 
     def find_class(self, module: str, name: str):
+        # Protocol-2 pickles spell Python 2 names (__builtin__.eval): map them as pickle's own find_class does,
+        # so the refusal names the real global.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         qualified = f"{module}.{name}"
         if qualified not in _ALLOWED:
             raise UnsafeFileError(f"read_state_dict: {self._where} asks for the global '{qualified}', which "
