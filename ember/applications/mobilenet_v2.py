@@ -202,6 +202,10 @@ def preprocess_input(x, data_format=None):
 
     Raises:
         ValueError: when the last axis is not 3 or ``data_format`` is channels first.
+
+    Example:
+        >>> preprocess_input(np.array([[[0, 128, 255]]], dtype=np.uint8)).round(3)
+        array([[[-2.118,  0.205,  2.64 ]]], dtype=float32)
     """
     if data_format not in (None, "channels_last"):
         raise ValueError(f"preprocess_input: only channels_last is supported. Received: data_format={data_format!r}")
@@ -232,6 +236,11 @@ def decode_predictions(preds, top: int = 5) -> list:
 
     Raises:
         ValueError: when ``preds`` is not ``(batch, 1000)``.
+
+    Example:
+        >>> scores = np.zeros((1, 1000)); scores[0, 243] = 0.9; scores[0, 242] = 0.1
+        >>> decode_predictions(scores, top=2)
+        [[('n02108422', 'bull_mastiff', 0.9), ('n02108089', 'boxer', 0.1)]]
     """
     preds = np.asarray(preds.numpy() if hasattr(preds, "numpy") else preds)
     if preds.ndim != 2 or preds.shape[1] != 1000:

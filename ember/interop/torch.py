@@ -70,8 +70,10 @@ def read_state_dict(path) -> dict[str, np.ndarray]:
             holds no tensors.
 
     Example:
-        >>> import ember.interop.torch as et  # doctest: +SKIP
-        >>> sd = et.read_state_dict("resnet.pth")  # doctest: +SKIP
+        >>> from ember.applications.mobilenet_v2 import imagenet_weights_path
+        >>> sd = read_state_dict(imagenet_weights_path())  # torchvision's mobilenet_v2-b0353104.pth
+        >>> len(sd), sd["classifier.1.weight"].shape, sd["classifier.1.weight"].dtype
+        (314, (1000, 1280), dtype('float32'))
     """
     raw, where = _read_bytes(path)
     if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
@@ -152,6 +154,17 @@ def load_state_dict(model, state_dict_or_path, mapping: dict | None = None, stri
     Raises:
         ValueError: naming the ember weight, the torch key and both shapes on a mismatch; for an unbuilt
             model, a missing key, or unused weights/keys with ``strict``.
+
+    Example:
+        >>> import numpy as np, ember
+        >>> dense = ember.layers.Dense(2)
+        >>> _ = dense(ember.ops.ones((1, 3)))
+        >>> load_state_dict(dense, {"weight": np.arange(6.0).reshape(2, 3), "bias": np.zeros(2)})
+        [('dense.../kernel', 'weight'), ('dense.../bias', 'bias')]
+        >>> dense.kernel.numpy()  # Linear's (out, in) transposed to Dense's (in, out)
+        array([[0., 3.],
+               [1., 4.],
+               [2., 5.]], dtype=float32)
     """
     sd = read_state_dict(state_dict_or_path) if isinstance(state_dict_or_path, (str, os.PathLike)) else {
         str(k): np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)

@@ -62,7 +62,9 @@ class Storage:
         if len(self.raw) % dt.itemsize:
             raise ValueError(f"read_state_dict: storage {self.where} holds {len(self.raw)} bytes, not a whole "
                              f"number of {self.dtype} elements ({dt.itemsize} bytes each): corrupt file")  # fmt: skip
-        return np.frombuffer(self.raw, dtype=dt).astype(dt.newbyteorder("="), copy=False)
+        native = np.dtype(code)
+        flat = np.frombuffer(self.raw, dtype=dt)
+        return flat.view(native) if dt == native else flat.astype(native)  # byte-swapped on a big-endian file
 
 
 class PendingTensor:
