@@ -13,9 +13,9 @@ Conv1D/2DTranspose     ``weight (I, O, *k)``           -> ``(*k, O, I)``
 BatchNormalization     weight, bias, running_mean/var  gamma, beta, moving_mean, moving_variance
 LayerNormalization     weight, bias                    gamma, beta
 Embedding              weight                          embeddings
-LSTM                   weight_ih/hh_l0, bias_ih/hh_l0  transpose (gates i,f,g,o = Keras i,f,c,o); bias = b_ih + b_hh
-GRU (reset_after)      same                            gates r,z,n -> Keras z,r,h; bias ``(2, 3u)`` = [b_ih; b_hh]
-SimpleRNN              same                            transpose; bias = b_ih + b_hh
+LSTM(Cell)             weight_ih/hh_l0, bias_ih/hh_l0  transpose (gates i,f,g,o = Keras i,f,c,o); bias = b_ih + b_hh
+GRU(Cell)              same (reset_after=True)         gates r,z,n -> Keras z,r,h; bias ``(2, 3u)`` = [b_ih; b_hh]
+SimpleRNN(Cell)        same                            transpose; bias = b_ih + b_hh
 MultiHeadAttention     in_proj_weight/bias, out_proj   split q,k,v; ``(E, E)`` -> ``(E, heads, head_dim)``
 =====================  ==============================  =================================================
 
@@ -32,6 +32,8 @@ import numpy as np
 from ember import layers as L
 
 RNN_KEYS = {"kernel": "weight_ih_l{}", "recurrent_kernel": "weight_hh_l{}", "bias": "bias_ih_l{}"}
+CELL_KEYS = {"kernel": "weight_ih", "recurrent_kernel": "weight_hh", "bias": "bias_ih"}  # nn.LSTMCell, ...
+CELLS = (L.LSTMCell, L.GRUCell, L.SimpleRNNCell)
 PLAIN_KEYS = {"kernel": "weight", "bias": "bias", "gamma": "weight", "beta": "bias", "moving_mean": "running_mean",
               "moving_variance": "running_var", "embeddings": "weight"}  # fmt: skip
 MHA_KEYS = {"query": ("in_proj_weight", "in_proj_bias", 0), "key": ("in_proj_weight", "in_proj_bias", 1),
@@ -80,6 +82,8 @@ def torch_key(layer, var, prefix: str) -> str:
     role = var.path[len(layer.name) + 1 :] if var.path.startswith(layer.name + "/") else var.name
     if isinstance(layer, L.RNN):
         return join(RNN_KEYS.get(var.name, var.name).format(index or 0))
+    if isinstance(layer, CELLS):
+        return join(CELL_KEYS.get(var.name, var.name))
     if isinstance(layer, L.MultiHeadAttention):
         sub, _, name = role.partition("/")
         if sub in MHA_KEYS:
@@ -94,7 +98,7 @@ def _gates(w: np.ndarray, order) -> np.ndarray:
 
 
 def _rnn(layer, var, key: str, sd: dict) -> np.ndarray:
-    cell = layer.cell
+    cell = layer if isinstance(layer, CELLS) else layer.cell
     gru = isinstance(cell, L.GRUCell)
     if gru and not cell.reset_after:
         raise ValueError(f"load_state_dict: GRU '{layer.name}' has reset_after=False; torch's GRU is "
@@ -133,7 +137,7 @@ def _flatten_rows(prev, n_in: int):
 
 def convert(layer, var, key: str, sd: dict, prev=None) -> np.ndarray:
     """Torch array(s) at ``key`` (and its paired keys) rearranged into ``var``'s Keras layout."""
-    if isinstance(layer, L.RNN):
+    if isinstance(layer, (L.RNN, *CELLS)):
         return _rnn(layer, var, key, sd)
     if isinstance(layer, L.MultiHeadAttention):
         return _mha(layer, var, key, sd)

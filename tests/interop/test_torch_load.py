@@ -210,3 +210,20 @@ def test_strict_counts_missing_and_extra_keys():
     _assert_unchanged(model, before)
     et.load_state_dict(model, sd, mapping={"c": "conv.0"}, strict=False)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), sd["conv.0.weight"].numpy().transpose(2, 3, 1, 0))
+
+
+@pytest.mark.parametrize("torch_cell, ember_cell", [
+    (nn.LSTMCell(5, 7), L.LSTMCell(7)), (nn.GRUCell(5, 7), L.GRUCell(7)), (nn.RNNCell(5, 7), L.SimpleRNNCell(7)),
+], ids=["lstm", "gru", "simple"])  # fmt: skip
+def test_rnn_cells_one_step_with_state(torch_cell, ember_cell):
+    torch_cell = _randomized(torch_cell)
+    x, h = _x(3, 5), _x(3, 7, seed=1)
+    states = [ember.tensor(h), ember.tensor(h * 0.5)] if isinstance(ember_cell, L.LSTMCell) else [ember.tensor(h)]
+    ember_cell(ember.tensor(x), states)
+    et.load_state_dict(ember_cell, torch_cell.state_dict())
+    with torch.no_grad():
+        t_state = (torch.tensor(h), torch.tensor(h * 0.5)) if isinstance(torch_cell, nn.LSTMCell) else torch.tensor(h)
+        out = torch_cell(torch.tensor(x), t_state)
+        expected = out[0] if isinstance(out, tuple) else out
+    got, _ = ember_cell(ember.tensor(x), states)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), **TOL)
