@@ -129,6 +129,15 @@ def _plan_mapped(units, sd: dict, mapping: dict, strict: bool) -> list:
     return steps
 
 
+def _as_array(value) -> np.ndarray:
+    # torch tensors (a state_dict() passed directly) become NumPy arrays; bf16, which NumPy lacks, as float32.
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+        value = value.float() if str(value.dtype) == "torch.bfloat16" else value
+        return value.numpy()
+    return np.asarray(value)
+
+
 def load_state_dict(model, state_dict_or_path, mapping: dict | None = None, strict: bool = True) -> list:
     """Fill ``model``'s weights from a PyTorch state dict, converting each layer's layout.
 
@@ -166,9 +175,10 @@ def load_state_dict(model, state_dict_or_path, mapping: dict | None = None, stri
                [1., 4.],
                [2., 5.]], dtype=float32)
     """
-    sd = read_state_dict(state_dict_or_path) if isinstance(state_dict_or_path, (str, os.PathLike)) else {
-        str(k): np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)
-        for k, v in dict(state_dict_or_path).items()}  # fmt: skip
+    if isinstance(state_dict_or_path, (str, os.PathLike)):
+        sd = read_state_dict(state_dict_or_path)
+    else:
+        sd = {str(k): _as_array(v) for k, v in dict(state_dict_or_path).items()}
     if not getattr(model, "built", True) or not model.weights:
         raise ValueError(f"load_state_dict: model '{model.name}' has no weights yet; build it first "
                          f"(call it on an input or pass input_shape)")  # fmt: skip

@@ -227,3 +227,16 @@ def test_rnn_cells_one_step_with_state(torch_cell, ember_cell):
         expected = out[0] if isinstance(out, tuple) else out
     got, _ = ember_cell(ember.tensor(x), states)
     np.testing.assert_allclose(got.numpy(), expected.numpy(), **TOL)
+
+
+def test_bidirectional_lstm():
+    module = _randomized(nn.LSTM(5, 7, batch_first=True, bidirectional=True))
+    layer = L.Bidirectional(L.LSTM(7, return_sequences=True))
+    x = _x(2, 6, 5)
+    layer(ember.tensor(x))
+    pairs = et.load_state_dict(layer, module.state_dict())
+    assert [k for _, k in pairs] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "weight_ih_l0_reverse",
+                                     "weight_hh_l0_reverse", "bias_ih_l0_reverse"]  # fmt: skip
+    with torch.no_grad():
+        expected = module(torch.tensor(x))[0].numpy()
+    np.testing.assert_allclose(layer(ember.tensor(x)).numpy(), expected, **TOL)
