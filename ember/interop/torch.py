@@ -126,6 +126,11 @@ def _plan_mapped(units, sd: dict, mapping: dict, strict: bool) -> list:
     missing = [p for p, v in paths.items() if id(v) not in done]
     if strict and missing:
         raise ValueError(f"load_state_dict: strict=True and the mapping leaves these ember weights unset: {missing}")
+    used = {k for _, k, _ in steps} | {k.replace("bias_ih", "bias_hh") for _, k, _ in steps}
+    unused = [k for k in sd if k not in used and not k.endswith("num_batches_tracked")]
+    if strict and unused:
+        raise ValueError(f"load_state_dict: strict=True and the mapping uses none of these torch keys: {unused}. "
+                         f"Pass strict=False to ignore them")  # fmt: skip
     return steps
 
 

@@ -207,6 +207,9 @@ def test_strict_counts_missing_and_extra_keys():
         et.load_state_dict(model, sd, mapping={"nope": "conv.0"})
     with pytest.raises(ValueError, match="leaves these ember weights unset"):
         et.load_state_dict(model, sd, mapping={"c": "conv.0"})
+    full = {"c": "conv.0", "bn": "conv.1", "d1": "fc.0", "d2": "fc.2"}
+    with pytest.raises(ValueError, match=r"uses none of these torch keys: \['extra.weight'\]"):
+        et.load_state_dict(model, {**sd, "extra.weight": torch.zeros(2)}, mapping=full)
     _assert_unchanged(model, before)
     et.load_state_dict(model, sd, mapping={"c": "conv.0"}, strict=False)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), sd["conv.0.weight"].numpy().transpose(2, 3, 1, 0))
