@@ -132,3 +132,23 @@ def test_weights_for_another_architecture_leave_model_unchanged(tmp_path):
         et.load_state_dict(model, tmp_path / "other.pth")
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_weights_from_a_pth_path_equal_imagenet_weights():
+    from mobilenet_v2_reference import weights_path
+
+    by_name = MobileNetV2(weights="imagenet", include_top=False, input_shape=(32, 32, 3))
+    by_path = MobileNetV2(weights=weights_path(), include_top=False, input_shape=(32, 32, 3))
+    assert len(by_path.weights) == 260  # 52 convs/BNs of the features, the classifier left out
+    for a, b in zip(by_name.weights, by_path.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_truncated_weights_file_is_a_clear_error(tmp_path):
+    from mobilenet_v2_reference import weights_path
+
+    with open(weights_path(), "rb") as f:
+        raw = f.read()
+    (tmp_path / "cut.pth").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="truncated|damaged"):
+        MobileNetV2(weights=str(tmp_path / "cut.pth"))
