@@ -67,7 +67,14 @@ def read_zip(raw: bytes, where: str):
     return unpickle(_member(archive, pickles[0], where), load_storage, where)
 
 
+MAX_INFLATION = 1000  # a member may not unpack to more than this many times its stored size (zip bombs)
+
+
 def _member(archive, name: str, where: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_INFLATION * max(info.compress_size, 1):
+        raise UnsafeFileError(f"read_state_dict: {where} member {name!r} claims to unpack {info.compress_size} "
+                              f"bytes to {info.file_size}: refused (zip bomb?)")  # fmt: skip
     try:
         return archive.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:  # zlib errors are ValueErrors too

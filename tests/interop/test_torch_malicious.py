@@ -178,3 +178,10 @@ def test_truncation_anywhere(tmp_path, fraction):
         cut = tmp_path / f"cut{path.suffix}"
         cut.write_bytes(raw[: max(1, int(len(raw) * fraction))])
         _load_refused(cut, ValueError)
+
+
+def test_zip_bomb_member_is_refused(tmp_path):
+    # 50 MB of zeros deflate to ~50 kB: refused from the member's declared sizes, before inflating it.
+    with zipfile.ZipFile(tmp_path / "bomb.pth", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", b"\x80\x02N" + b"\x00" * 50_000_000)
+    _load_refused(tmp_path / "bomb.pth", UnsafeFileError, match="zip bomb")
