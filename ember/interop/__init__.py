@@ -18,3 +18,7 @@ class UnsafeFileError(ValueError):
 
 
 __all__ = ["UnsafeFileError"]
+
+# --- PyTorch checkpoints (ember.interop.torch; issue 12) ---
+# The module is imported on use (`from ember.interop import torch` or `import ember.interop.torch`), not here,
+# so that `ember.interop` stays light; its public names are read_state_dict and load_state_dict.

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops._convert import as_tensor
+from ember.ops.conv_depthwise import depthwise_taps
 
 
 class Geometry(NamedTuple):
@@ -164,18 +165,29 @@ class Conv(Function):
         n, c, g = x.shape[0], x.shape[-1], groups
         xpad = pad_spatial(xp, x, geo.pads)
         w = backend.contiguous(w)  # strided kernels would change BLAS's summation order (A7)
-        cols = im2col(backend.contiguous(xpad), geo)  # (m, taps * c)
-        m, taps = cols.shape[0], math.prod(geo.kernel)
         self.geo, self.groups, self.x_shape, self.pad_shape, self.w = geo, g, x.shape, xpad.shape, w
+        if g > 1 and g == c:  # depthwise: the columns are built only if backward needs them
+            self.cols, self.xpad = None, xpad
+            return depthwise_taps(xpad, w, geo)
+        self.cols = self._columns(xpad)
         if g == 1:
-            self.cols = cols
-            out = cols @ w.reshape(-1, w.shape[-1])
+            out = self.cols @ w.reshape(-1, w.shape[-1])
         else:  # (groups, m, taps * cg) @ (groups, taps * cg, out / groups)
-            self.cols = cols.reshape(m, taps, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, taps * c // g)
             out = (self.cols @ _grouped(w.reshape(-1, w.shape[-1]), g)).transpose(1, 0, 2)
         return out.reshape((n, *geo.out, w.shape[-1]))
 
+    def _columns(self, xpad):
+        """im2col of the padded input; for groups, as ``(groups, m, taps * cg)`` batched matrices."""
+        cols = im2col(backend.contiguous(xpad), self.geo)  # (m, taps * c)
+        g, c = self.groups, xpad.shape[-1]
+        if g == 1:
+            return cols
+        m, taps = cols.shape[0], math.prod(self.geo.kernel)
+        return cols.reshape(m, taps, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, taps * c // g)
+
     def backward(self, g):
+        if self.cols is None:  # depthwise forward skipped im2col
+            self.cols, self.xpad = self._columns(self.xpad), None
         w, geo, groups = self.w, self.geo, self.groups
         o = w.shape[-1]
         # NOTE: g is often a zero-stride broadcast (from sum/mean): NumPy's matmul would take its slow

@@ -9,7 +9,7 @@ Python scalars take the tensor operand's dtype (weak typing, as in PyTorch).
 from __future__ import annotations
 
 from ember import backend
-from ember.autograd import Function, Tensor, unbroadcast
+from ember.autograd import Function, Tensor, grad_mode, unbroadcast
 from ember.ops._convert import as_tensor, pair
 from ember.ops.shape import sum_to
 
@@ -111,7 +111,9 @@ class Maximum(Function):
 
     def forward(self, a, b):
         xp = backend.namespace(a)
-        self.wa, self.shapes = _tie_weights(a, b, self.op), (a.shape, b.shape)
+        # Only backward uses the tie weights: skip them when the op is not recorded (predict; issue 12 profile).
+        recorded = True in self.needs_grad and grad_mode.is_grad_enabled()
+        self.wa, self.shapes = _tie_weights(a, b, self.op) if recorded else None, (a.shape, b.shape)
         return xp.maximum(a, b) if self.op == "max" else xp.minimum(a, b)
 
     def backward(self, g):
