@@ -49,6 +49,16 @@ def _load_weights(data: bytes) -> None:
         os.unlink(path)
 
 
+def _load_onnx(data: bytes) -> None:
+    from ember.interop.onnx import load_model
+
+    path = _write_tmp(data, ".onnx")
+    try:
+        load_model(path)
+    finally:
+        os.unlink(path)
+
+
 def _config_json(data: bytes) -> None:
     from ember import models
 
@@ -73,8 +83,8 @@ def _cli(data: bytes) -> None:
         pass
 
 
-TARGETS = {"load_model": _load_model, "load_weights": _load_weights, "config_json": _config_json, "idx": _idx,
-           "cli": _cli}  # fmt: skip
+TARGETS = {"load_model": _load_model, "load_weights": _load_weights, "load_onnx": _load_onnx,
+           "config_json": _config_json, "idx": _idx, "cli": _cli}  # fmt: skip
 DOCUMENTED = (ValueError, OSError)
 
 
@@ -91,6 +101,9 @@ def seed_corpus() -> None:
         os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
     model.save(os.path.join(CORPUS, "load_model", "seed.keras"))
     model.save_weights(os.path.join(CORPUS, "load_weights", "seed.weights.safetensors"))
+    from ember.interop.onnx import export
+
+    export(model, os.path.join(CORPUS, "load_onnx", "seed.onnx"))
     with open(os.path.join(CORPUS, "config_json", "seed.json"), "w") as f:
         f.write(model.to_json() if hasattr(model, "to_json") else json.dumps({}))
     header = bytes([0, 0, 8, 2]) + (3).to_bytes(4, "big") + (4).to_bytes(4, "big")

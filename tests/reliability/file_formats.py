@@ -65,6 +65,18 @@ def _safetensors_write(path):
     small_model().save_weights(path)
 
 
+def _onnx_write(path):
+    from ember.interop.onnx import export
+
+    export(small_model(), path)
+
+
+def _onnx_read(path):
+    from ember.interop.onnx import load_model
+
+    return load_model(path)
+
+
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 
 FORMATS: dict[str, FileFormat] = {
@@ -74,4 +86,6 @@ FORMATS: dict[str, FileFormat] = {
     # written by real Keras (tests/fixtures/make_keras_fixtures.py): no ember checksum inside
     "Keras 3 .keras": FileFormat(".keras", _copy_fixture("keras3_sequential.keras"), _keras_read, own=False),
     "Keras 2 legacy .h5": FileFormat(".h5", _copy_fixture("legacy_sequential.h5"), _keras_read, own=False),
+    # ONNX protobuf: no checksum in the format (a flipped weight bit is undetectable by design)
+    "ONNX .onnx": FileFormat(".onnx", _onnx_write, _onnx_read, own=False),
 }

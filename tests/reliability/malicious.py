@@ -116,6 +116,31 @@ def safetensors_header(header: dict, size_field: int | None = None):
     return build
 
 
+def onnx_external_data(location: str):
+    """An ONNX model whose initializer's external data points at ``location`` (outside the model's folder)."""
+    def build(tmp_path):
+        from onnx import TensorProto, helper
+
+        weight = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2, 2], data_location=TensorProto.EXTERNAL)
+        for key, value in (("location", location), ("offset", "0"), ("length", "16")):
+            entry = weight.external_data.add()
+            entry.key, entry.value = key, value
+        node = helper.make_node("MatMul", ["x", "w"], ["y"])
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [weight])
+        path = tmp_path / "external.onnx"
+        path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+        return path
+
+    return build
+
+
+def _load_onnx(path):
+    from ember.interop.onnx import load_model
+
+    load_model(path)
+
+
 def _load_weights(path):
     small_model().load_weights(str(path))
 
@@ -128,6 +153,8 @@ CASES = {
     "keras: zip bomb (200 MB config)": (zip_bomb, models.load_model),
     "keras: 100 MB JSON header": (huge_json, models.load_model),
     "keras: polyglot trailer": (polyglot_trailer, models.load_model),
+    "onnx: external data ../ outside the folder": (onnx_external_data("../../etc/passwd"), _load_onnx),
+    "onnx: external data absolute path": (onnx_external_data("/etc/passwd"), _load_onnx),
     "safetensors: header size 2**62": (safetensors_header({}, 2**62), _load_weights),
     "safetensors: overlapping offsets": (safetensors_header({
         "a": {"dtype": "F32", "shape": [8], "data_offsets": [0, 32]},

@@ -223,8 +223,13 @@ def load_model(source, check: bool = True) -> OnnxModel:
     proto, _ = read_model_proto(source, check=check)
     if check:
         _infer_shapes(proto, source)
-    hoist_constant_weights(proto.graph)
-    return OnnxModel(proto)
+    try:
+        hoist_constant_weights(proto.graph)
+        return OnnxModel(proto)
+    except (TypeError, UnicodeDecodeError, KeyError, IndexError, AttributeError) as exc:
+        # a damaged file can parse as protobuf yet hold non-text names or dangling references (bit-flip sweep)
+        where = source if isinstance(source, (str, os.PathLike)) else "the ModelProto"
+        raise ValueError(f"load_model: {where} holds a malformed ONNX graph: {type(exc).__name__}: {exc}") from exc
 
 
 def hoist_constant_weights(graph) -> int:

@@ -131,7 +131,7 @@ def check_tensor_sizes(model, base_dir, label: str) -> None:
             )
 
 
-def _safe_location(location: str, base_dir, name: str) -> str:
+def _safe_location(location: str, base_dir, name: str, label: str = "the model") -> str:
     if base_dir is None:
         raise UnsafeFileError(
             f"load_model: tensor {name!r} keeps its data in an external file ({location!r}) but the model was "
@@ -139,13 +139,13 @@ def _safe_location(location: str, base_dir, name: str) -> str:
         )
     if os.path.isabs(location) or ".." in location.replace("\\", "/").split("/"):
         raise UnsafeFileError(
-            f"load_model: tensor {name!r} points to external data outside the model's folder. "
+            f"load_model: tensor {name!r} of {label} points to external data outside the model's folder. "
             f"Expected a relative path inside {base_dir!r}. Received: location={location!r}"
         )
     full = os.path.realpath(os.path.join(base_dir, location))
     if os.path.commonpath([full, os.path.realpath(base_dir)]) != os.path.realpath(base_dir):
         raise UnsafeFileError(
-            f"load_model: tensor {name!r} external data resolves outside the model's folder (a link?). "
+            f"load_model: tensor {name!r} of {label}: external data resolves outside the model's folder (a link?). "
             f"Received: location={location!r} -> {full!r}"
         )
     return full
@@ -155,7 +155,7 @@ def _load_external(t, base_dir, label: str, size: int) -> None:
     from onnx import TensorProto
 
     info = {e.key: e.value for e in t.external_data}
-    full = _safe_location(info.get("location", ""), base_dir, t.name)
+    full = _safe_location(info.get("location", ""), base_dir, t.name, label)
     offset, length = int(info.get("offset", 0)), int(info.get("length", size))
     if not os.path.isfile(full):
         raise FileNotFoundError(f"load_model: external data of tensor {t.name!r} is missing: {full!r}")
