@@ -56,8 +56,9 @@ class InputLayer(Layer):
         self.shape = (batch_size,) + tuple(shape)
         self.batch_size = batch_size
         self.built = True
-        self.output = KerasTensor(self.shape, dtype=dtype, name=self.name, history=None)
-        self.output.source_layer = self
+        tensor = KerasTensor(self.shape, dtype=dtype, name=self.name, history=None)
+        tensor.source_layer = self
+        self._inbound_nodes = [(tensor, tensor)]  # `output` (and `input`) is the placeholder itself
 
     def get_config(self) -> dict:
         return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
@@ -91,5 +92,27 @@ def symbolic_call(layer: Layer, inputs, *args, **kwargs):
     out_shape = layer.compute_output_shape(shape)
     history = (layer, inputs, args, kwargs)
     if isinstance(out_shape, list):
-        return [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]
-    return KerasTensor(out_shape, name=layer.name, history=history + (None,))
+        out = [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]
+    else:
+        out = KerasTensor(out_shape, name=layer.name, history=history + (None,))
+    layer.__dict__.setdefault("_inbound_nodes", []).append((inputs, out))  # for `layer.input`/`layer.output`
+    return out
+
+
+def record_chain(model, input_shape):
+    """Record a Sequential's layers as one symbolic chain from a (reused) InputLayer; returns ``(input, output)``.
+
+    Each layer's only node is replaced, so rebuilding after ``add()`` does not pile up nodes, and
+    ``layer.input``/``layer.output`` and ``model.inputs``/``outputs`` give a graph that
+    ``Model(inputs=..., outputs=...)`` can replay (Keras's feature-extraction pattern).
+    """
+    source = model.__dict__.get("_input_layer")
+    if source is None or source.shape != tuple(input_shape):
+        source = InputLayer(shape=tuple(input_shape)[1:], batch_size=input_shape[0])
+        object.__setattr__(model, "_input_layer", source)  # not a tracked sub-layer
+    start = x = source.output
+    for layer in model._layers:
+        out = KerasTensor(layer._built_output_shape, name=layer.name, history=(layer, x, (), {}, None))
+        layer.__dict__["_inbound_nodes"] = [(x, out)]
+        x = out
+    return start, x

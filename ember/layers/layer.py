@@ -22,6 +22,9 @@ from ember.layers.layer_helpers import (
     _replace_none,
     _shapes,
     input_shape_batch,
+    layer_input,
+    layer_output,
+    output_shape_without_building,
 )
 from ember.layers.masking_state import _MASKS, get_mask, set_mask
 
@@ -318,8 +321,11 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis may be None).
 
-        The default runs the layer on zeros with a batch of 1, without recording.
+        The default runs the layer on zeros with a batch of 1, without recording; an unbuilt
+        layer is run as a copy, so that, as in Keras, asking for a shape creates no weights.
         """
+        if not self.built:
+            return output_shape_without_building(self, input_shape)
         zeros = initializers.Zeros()
         batched = _replace_none(input_shape)
         with no_grad():
@@ -330,6 +336,9 @@ class Layer:
         if isinstance(out, (list, tuple)):
             return [(input_shape_batch(input_shape),) + tuple(o.shape[1:]) for o in out]
         return (input_shape_batch(input_shape),) + tuple(out.shape[1:])
+
+    input = property(layer_input, doc="Input KerasTensor of the layer's only symbolic call (Keras's `layer.input`).")
+    output = property(layer_output, doc="Output KerasTensor of the layer's only symbolic call (`layer.output`).")
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

@@ -54,3 +54,39 @@ def input_shape_batch(shape):
     """The batch entry of a shape or of the first shape of a list (None when unknown)."""
     first = shape[0] if _is_shape_list(shape) else shape
     return first[0] if len(first) else None
+
+
+def _node_tensor(layer, which: int, attr: str):
+    """``layer.input``/``layer.output``: the KerasTensor of the layer's one recorded symbolic call (Keras 3)."""
+    nodes = layer.__dict__.get("_inbound_nodes") or []
+    if not nodes:
+        raise AttributeError(
+            f"Layer '{layer.name}' has never been called on a symbolic input and thus has no defined {attr}. "
+            f"Call it on an ember.Input (functional model) or put it in a built Sequential model."
+        )
+    if len(nodes) > 1:
+        raise AttributeError(
+            f"Layer '{layer.name}' has {len(nodes)} inbound nodes (it was called several times), so `{attr}` "
+            f"is ambiguous (as in Keras). Use the KerasTensor returned by each call instead."
+        )
+    return nodes[0][which]
+
+
+def layer_input(layer):
+    """The input KerasTensor of ``layer``'s only symbolic call; AttributeError when there is none or several."""
+    return _node_tensor(layer, 0, "input")
+
+
+def layer_output(layer):
+    """The output KerasTensor of ``layer``'s only symbolic call; AttributeError when there is none or several."""
+    return _node_tensor(layer, 1, "output")
+
+
+def output_shape_without_building(layer, input_shape):
+    """Run ``compute_output_shape`` on a copy when ``layer`` is unbuilt, so no weights appear on it (Keras 3)."""
+    import copy
+
+    if layer.built:
+        return None
+    probe = copy.deepcopy(layer)
+    return probe.compute_output_shape(input_shape)

@@ -71,7 +71,7 @@ CASES = [
     (L.UnitNormalization, {}, (2, 4), (2, 4), 0, 0, {}),
     (L.Rescaling, {"scale": 0.5, "offset": 1.0}, (2, 3), (2, 3), 0, 0, {}),
     (L.Normalization, {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}, (2, 3), (2, 3), 0, 0, {}),
-    (L.Normalization, {"axis": -1}, (2, 3), (2, 3), 0, 2, {}),
+    (L.Normalization, {"axis": -1}, (2, 3), (2, 3), 0, 3, {}),
 ]
 
 MERGE_CASES = [
