@@ -19,6 +19,9 @@ from ember.layers.layer_helpers import (
     _as_tensors,
     _build_wrapper,
     _is_shape_list,
+    _is_symbolic,
+    _makes_masks,
+    _record_masks,
     _replace_none,
     _shapes,
     input_shape_batch,
@@ -26,7 +29,7 @@ from ember.layers.layer_helpers import (
     layer_output,
     output_shape_without_building,
 )
-from ember.layers.masking_state import _MASKS, get_mask, set_mask
+from ember.layers.masking_state import _MASKS, get_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 _ACCEPTS: dict[tuple, bool] = {}
@@ -55,6 +58,7 @@ def _accepts(cls, arg: str) -> bool:
 
 
 _UNSET = object()
+_DEPTH = [0]  # how many Layer.__call__ are running: 0 means the next call is a top-level one
 
 
 class Layer:
@@ -306,7 +310,13 @@ class Layer:
             mask = get_mask(inputs) if _MASKS else None
         if mask is not None and _accepts(cls, "mask"):
             kwargs["mask"] = mask
-        outputs = self.call(inputs, *args, **kwargs)
+        if _DEPTH[0] == 0:  # a top-level call starts a new forward pass: drop the losses of the last one (Keras 3)
+            self._clear_losses()
+        _DEPTH[0] += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _DEPTH[0] -= 1
         if self.supports_masking and (mask is not None or _makes_masks(cls)):
             _record_masks(outputs, self.compute_mask(inputs, mask))
         return outputs
@@ -355,35 +365,3 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-_MAKES_MASKS: dict = {}
-
-
-def _makes_masks(cls) -> bool:
-    """Whether ``cls`` overrides ``compute_mask`` (so it may create a mask from none)."""
-    found = _MAKES_MASKS.get(cls)
-    if found is None:
-        found = _MAKES_MASKS[cls] = cls.compute_mask is not Layer.compute_mask
-    return found
-
-
-_KERAS_TENSOR = []
-
-
-def _is_symbolic(inputs) -> bool:
-    if not _KERAS_TENSOR:
-        from ember.layers.input_layer import KerasTensor
-
-        _KERAS_TENSOR.append(KerasTensor)
-    kt = _KERAS_TENSOR[0]
-    return isinstance(inputs, kt) or (isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], kt))
-
-
-def _record_masks(outputs, mask) -> None:
-    if isinstance(outputs, (list, tuple)):
-        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
-        for out, m in zip(outputs, masks, strict=False):
-            set_mask(out, m)
-    elif isinstance(outputs, Tensor):
-        set_mask(outputs, mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from ember.autograd import Tensor
+from ember.layers.masking_state import set_mask
 
 
 def _build_wrapper(build):
@@ -89,4 +90,39 @@ def output_shape_without_building(layer, input_shape):
     if layer.built:
         return None
     probe = copy.deepcopy(layer)
+    probe._maybe_build(input_shape)
     return probe.compute_output_shape(input_shape)
+
+
+_MAKES_MASKS: dict = {}
+
+
+def _makes_masks(cls) -> bool:
+    """Whether ``cls`` overrides ``compute_mask`` (so it may create a mask from none)."""
+    found = _MAKES_MASKS.get(cls)
+    if found is None:
+        from ember.layers.layer import Layer
+
+        found = _MAKES_MASKS[cls] = cls.compute_mask is not Layer.compute_mask
+    return found
+
+
+_KERAS_TENSOR = []
+
+
+def _is_symbolic(inputs) -> bool:
+    if not _KERAS_TENSOR:
+        from ember.layers.input_layer import KerasTensor
+
+        _KERAS_TENSOR.append(KerasTensor)
+    kt = _KERAS_TENSOR[0]
+    return isinstance(inputs, kt) or (isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], kt))
+
+
+def _record_masks(outputs, mask) -> None:
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for out, m in zip(outputs, masks, strict=False):
+            set_mask(out, m)
+    elif isinstance(outputs, Tensor):
+        set_mask(outputs, mask)
