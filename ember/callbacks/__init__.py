@@ -24,3 +24,9 @@ __all__ = [
     "LambdaCallback",
     "TensorBoard",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

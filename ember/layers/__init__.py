@@ -12,6 +12,7 @@ from ember.layers.input_layer import Input, InputLayer, KerasTensor
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from ember.layers.merging_functions import add, average, concatenate, dot, maximum, minimum, multiply, subtract
 from ember.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from ember.layers.pooling import (
     AveragePooling1D,
@@ -69,6 +70,7 @@ __all__ = [  # fmt: skip
     # normalization, merging, preprocessing
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
@@ -78,3 +80,9 @@ __all__ = [  # fmt: skip
     "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
     "RBFLayer", "RBM", "DBN", "Sampling", "kl_divergence_normal",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

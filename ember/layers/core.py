@@ -113,7 +113,8 @@ class Dense(Layer):
 
 
 # Activations ember.ops.fused.dense computes in the same node (and with the same formulas) as the composite.
-_FUSED = {activations.linear: "linear", ops.relu: "relu", ops.sigmoid: "sigmoid", ops.tanh: "tanh"}
+_FUSED = {activations.linear: "linear", ops.relu: "relu", ops.sigmoid: "sigmoid", ops.tanh: "tanh",
+          activations.relu: "relu"}  # fmt: skip
 
 _WEIGHT_ARGS = (
     "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",

@@ -307,3 +307,9 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -19,3 +19,9 @@ __all__ = [
     "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)
