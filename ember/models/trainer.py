@@ -12,7 +12,7 @@ from ember import metrics as metrics_mod
 from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
-from ember.models import data_checks
+from ember.models import data_checks, dataset_loop
 from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
 from ember.utils import batching
@@ -286,6 +286,11 @@ class Trainer(Evaluator):
         """
         fn = "fit"
         _warn_if_trainable_changed(self)
+        if dataset_loop.is_dataset(x):
+            return dataset_loop.fit_dataset(self, x, epochs, _verbose(verbose), callbacks, validation_data,
+                                            initial_epoch, steps_per_epoch, y=y is not None, batch_size=batch_size,
+                                            sample_weight=sample_weight is not None, validation_split=validation_split,
+                                            class_weight=class_weight)  # fmt: skip
         batch_size = batching.check_batch_size(batch_size, fn)
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
         if class_weight is not None:

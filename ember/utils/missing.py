@@ -13,7 +13,7 @@ def missing_attribute(module: str, name: str, available) -> AttributeError:
 
     Example:
         >>> str(missing_attribute("ember.layers", "Conv3E", ["Conv1D", "Conv2D", "Dense"]))
-        "module 'ember.layers' has no attribute 'Conv3E': not in ember yet. Nearest names: Conv1D, Conv2D"
+        "module 'ember.layers' has no attribute 'Conv3E': not in ember yet. Nearest names: Conv2D, Conv1D"
     """
     plain = f"module {module!r} has no attribute {name!r}"
     if name.startswith("_"):
