@@ -31,6 +31,7 @@ from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.regularization import (
     ActivityRegularization,
+    AlphaDropout,
     GaussianDropout,
     GaussianNoise,
     SpatialDropout1D,
@@ -52,6 +53,14 @@ from ember.layers.transformer import (
     TransformerDecoder,
     TransformerEncoder,
 )
+from ember.layers.volumetric import (
+    AveragePooling3D,
+    Conv3D,
+    Conv3DTranspose,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling3D,
+    MaxPooling3D,
+)
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [  # fmt: skip
@@ -66,6 +75,8 @@ __all__ = [  # fmt: skip
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "AlphaDropout",
     "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
     # normalization, merging, preprocessing
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",

@@ -25,6 +25,10 @@ SPECS += [
     ("MultiHeadAttention", {"num_heads": 2, "key_dim": 3}, (2, 5, 4)),
     ("Attention", {"use_scale": True}, (2, 5, 4)),
     ("AdditiveAttention", {}, (2, 5, 4)),
+    ("Conv3D", {"filters": 2, "kernel_size": 2}, (2, 3, 4, 4, 3)),
+    ("Conv3DTranspose", {"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 3)),
+    ("MaxPooling3D", {"pool_size": 2}, (2, 4, 4, 4, 3)),
+    ("AlphaDropout", {"rate": 0.1}, (2, 5)),
 ]
 
 _BUILD = """
