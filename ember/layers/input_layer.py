@@ -47,9 +47,11 @@ class InputLayer(Layer):
         name: defaults to ``'input_layer'``, made unique.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
         if shape is None and "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
+        if batch_shape is not None:  # Keras 3: the shape with its batch axis
+            shape, batch_size = tuple(batch_shape)[1:], tuple(batch_shape)[0]
         if shape is None:
             raise ValueError("InputLayer: `shape` is required, e.g. Input(shape=(784,)).")
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
@@ -64,7 +66,8 @@ class InputLayer(Layer):
         return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None) -> KerasTensor:  # noqa: N802 - Keras name
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,  # noqa: N802
+          optional=False) -> KerasTensor:
     """A symbolic model input (``keras.Input``).
 
     Args:
@@ -72,11 +75,16 @@ def Input(shape=None, batch_size=None, dtype=None, name=None) -> KerasTensor:  #
         batch_size: fixed batch size. Defaults to ``None`` (any).
         dtype: defaults to ``floatx()``.
         name: defaults to an automatic unique name.
+        batch_shape: the shape with the batch axis (instead of ``shape`` and ``batch_size``).
+        sparse, tensor, optional: Keras 3 options; only their defaults are accepted (others raise
+            NotImplementedError).
 
     Returns:
         A :class:`KerasTensor` to call layers on or to put first in a ``Sequential``.
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+    extras = {k: v for k, v in (("sparse", sparse), ("input_tensor", tensor), ("optional", optional)) if v}
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape, **extras)
+    return layer.output
 
 
 def _shape_of(x):

@@ -24,6 +24,8 @@ from ember.layers.layer_helpers import (
     _record_masks,
     _replace_none,
     _shapes,
+    add_activity_loss,
+    check_keras_only_arguments,
     input_shape_batch,
     layer_input,
     layer_output,
@@ -33,7 +35,8 @@ from ember.layers.masking_state import _MASKS, get_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 _ACCEPTS: dict[tuple, bool] = {}
-_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size"}
+_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
+                "activity_regularizer", "autocast"}  # fmt: skip
 
 
 def to_snake_case(name: str) -> str:
@@ -91,7 +94,7 @@ class Layer:
             cls.build = _build_wrapper(build)
 
     def __init__(self, **kwargs):
-        unknown = set(kwargs) - _BASE_KWARGS
+        unknown = check_keras_only_arguments(type(self), {k: kwargs[k] for k in set(kwargs) - _BASE_KWARGS})
         if unknown:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
@@ -100,6 +103,10 @@ class Layer:
         self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
         self._trainable = kwargs.get("trainable", True)
         self.dtype = kwargs.get("dtype") or None
+        if kwargs.get("activity_regularizer") is not None:  # Keras 3: every layer takes one (added in __call__)
+            from ember.layers.serialization import deserialize
+
+            self.activity_regularizer = deserialize("regularizer", kwargs["activity_regularizer"])
         self.built = False
         self.input_spec: InputSpec | None = None
         self._weights: list[Variable] = []
@@ -317,6 +324,8 @@ class Layer:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _DEPTH[0] -= 1
+        if self.__dict__.get("activity_regularizer") is not None:
+            add_activity_loss(self, outputs)
         if self.supports_masking and (mask is not None or _makes_masks(cls)):
             _record_masks(outputs, self.compute_mask(inputs, mask))
         return outputs
@@ -356,6 +365,10 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable}
         if self.dtype is not None:
             config["dtype"] = self.dtype
+        if self.__dict__.get("activity_regularizer") is not None:
+            from ember.layers.serialization import serialize
+
+            config["activity_regularizer"] = serialize(self.activity_regularizer)
         return config
 
     @classmethod

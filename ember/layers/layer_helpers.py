@@ -126,3 +126,32 @@ def _record_masks(outputs, mask) -> None:
             set_mask(out, m)
     elif isinstance(outputs, Tensor):
         set_mask(outputs, mask)
+
+
+def add_activity_loss(layer, outputs) -> None:
+    """Keras 3's activity regularization: ``add_loss(regularizer(out) / batch_size)`` for each output tensor."""
+    for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+        if isinstance(out, Tensor):
+            loss = layer.activity_regularizer(out)
+            layer.add_loss(loss / out.shape[0] if out.ndim > 0 else loss)
+
+
+def check_keras_only_arguments(cls, given: dict) -> set:
+    """The names in ``given`` that are not Keras 3 arguments of ``cls`` at their Keras default.
+
+    A Keras argument ember lacks is accepted at its Keras default (it changes nothing); any other
+    value raises NotImplementedError naming the layer, the argument and the value.
+    """
+    from ember.layers.keras_arguments import keras_only_arguments
+
+    known = keras_only_arguments(cls)
+    left = set()
+    for arg, value in given.items():
+        if arg not in known:
+            left.add(arg)
+        elif not (value is known[arg] or (type(value) is type(known[arg]) and value == known[arg])):
+            raise NotImplementedError(
+                f"{cls.__name__}: the Keras 3 argument {arg}={value!r} is not implemented in ember yet (only its "
+                f"default, {known[arg]!r}, is accepted). See docs/keras_compatibility.md"
+            )
+    return left

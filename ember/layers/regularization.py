@@ -179,8 +179,8 @@ class ActivityRegularization(Layer):
         if self.l2:
             term = self.l2 * ops.sum(ops.square(inputs))
             loss = term if loss is None else loss + term
-        if loss is not None:
-            self.add_loss(loss)
+        if loss is not None:  # Keras 3 divides activity losses by the batch size
+            self.add_loss(loss / inputs.shape[0] if inputs.ndim > 0 else loss)
         return inputs
 
     def compute_output_shape(self, input_shape):

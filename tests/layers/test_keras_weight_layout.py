@@ -28,7 +28,6 @@ SPECS += [
     ("Conv3D", {"filters": 2, "kernel_size": 2}, (2, 3, 4, 4, 3)),
     ("Conv3DTranspose", {"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 3)),
     ("MaxPooling3D", {"pool_size": 2}, (2, 4, 4, 4, 3)),
-    ("AlphaDropout", {"rate": 0.1}, (2, 5)),
 ]
 
 _BUILD = """

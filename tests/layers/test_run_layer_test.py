@@ -25,6 +25,7 @@ CASES = [
     (L.SpatialDropout2D, {"rate": 0.5, "seed": 1}, (2, 4, 4, 3), (2, 4, 4, 3), 0, 0, {}),
     (L.GaussianNoise, {"stddev": 0.1, "seed": 1}, (2, 3), (2, 3), 0, 0, {}),
     (L.GaussianDropout, {"rate": 0.2, "seed": 1}, (2, 3), (2, 3), 0, 0, {}),
+    (L.AlphaDropout, {"rate": 0.2, "seed": 1}, (2, 5), (2, 5), 0, 0, {}),
     (L.ActivityRegularization, {"l1": 0.01, "l2": 0.01}, (2, 3), (2, 3), 0, 0, {"expected_num_losses": 1}),
     (L.Flatten, {}, (2, 3, 4), (2, 12), 0, 0, {}),
     (L.Reshape, {"target_shape": (-1, 2)}, (2, 3, 4), (2, 6, 2), 0, 0, {}),
@@ -116,7 +117,7 @@ def test_every_layer_of_the_library_is_covered():
     """Layers of this library's modules (not the recurrent/attention families, tested beside them) all appear above."""
     covered = {c[0].__name__ for c in CASES} | {c[0].__name__ for c in MERGE_CASES} | {"Embedding"}
     ours = {n for n in L.__all__ if getattr(L, n).__module__.rsplit(".", 1)[-1] in MODULES}
-    assert len(ours) == 56
+    assert len(ours) == 57
     assert ours - covered == set()
 
 

@@ -17,7 +17,6 @@ CASES = [
     (L.AveragePooling3D, {"pool_size": 2, "strides": 1}, (2, 3, 3, 3, 2), (2, 2, 2, 2, 2), 0),
     (L.GlobalMaxPooling3D, {}, (2, 3, 3, 3, 2), (2, 2), 0),
     (L.GlobalAveragePooling3D, {"keepdims": True}, (2, 3, 3, 3, 2), (2, 1, 1, 1, 2), 0),
-    (L.AlphaDropout, {"rate": 0.2, "seed": 1}, (2, 5), (2, 5), 0),
 ]
 
 
