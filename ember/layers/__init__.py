@@ -4,7 +4,7 @@ from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
-from ember.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from ember.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from ember.layers.einsum_dense import EinsumDense
 from ember.layers.embedding import Embedding
 from ember.layers.generative import Sampling, kl_divergence_normal
@@ -73,6 +73,7 @@ __all__ = [  # fmt: skip
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "DepthwiseConv1D", "SeparableConv1D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
     "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",

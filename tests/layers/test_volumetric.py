@@ -1,4 +1,4 @@
-"""Conv3D, Conv3DTranspose, 3-D pooling and AlphaDropout (issue 16): the generic layer test, and the same
+"""Conv3D, Conv3DTranspose, 3-D pooling, SeparableConv1D and AlphaDropout (issue 16): the generic layer test, and the same
 numbers as PyTorch with identical weights."""
 
 import numpy as np
@@ -73,3 +73,15 @@ def test_alpha_dropout_keeps_selu_statistics_and_is_identity_at_inference():
     assert abs(dropped.mean() - 0.3) < 0.01
     assert abs(y.mean()) < 0.02 and abs(y.std() - 1.0) < 0.02  # zero mean, unit variance kept (the paper's point)
     assert not np.array_equal(y, layer(x, training=True).numpy())  # a fresh mask each call
+
+
+def test_separable_conv1d_matches_torch():
+    x = _x((2, 7, 3))
+    layer = L.SeparableConv1D(4, 3, depth_multiplier=2, padding="same")
+    out = layer(x).numpy()
+    depthwise, pointwise, bias = layer.get_weights()  # (k, in, m), (1, in * m, filters), (filters,)
+    tx = torch.tensor(x).permute(0, 2, 1)
+    dw = torch.tensor(depthwise).permute(1, 2, 0).reshape(6, 1, 3)  # channel c, multiplier m -> c * m + m
+    y = torch.nn.functional.conv1d(tx, dw, padding=1, groups=3)
+    y = torch.nn.functional.conv1d(y, torch.tensor(pointwise).permute(2, 1, 0), torch.tensor(bias))
+    np.testing.assert_allclose(out, y.permute(0, 2, 1).numpy(), rtol=1e-4, atol=1e-5)
