@@ -1,5 +1,5 @@
-"""Conv3D, Conv3DTranspose, 3-D pooling, SeparableConv1D and AlphaDropout (issue 16): the generic layer test, and the same
-numbers as PyTorch with identical weights."""
+"""Conv3D, Conv3DTranspose, 3-D pooling, SeparableConv1D and AlphaDropout (issue 16): the generic layer test,
+and the same numbers as PyTorch with identical weights."""
 
 import numpy as np
 import pytest
