@@ -25,6 +25,8 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
+from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomFlip
 from ember.layers.rbf import RBFLayer
 from ember.layers.rbm import DBN, RBM
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
@@ -84,6 +86,7 @@ __all__ = [  # fmt: skip
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
+    "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",

@@ -1,0 +1,92 @@
+"""CategoryEncoding, Discretization, IntegerLookup, CenterCrop, RandomFlip, RandomContrast (issue 16):
+the generic layer test, and Keras 3's values where Keras computes them without TensorFlow."""
+
+import numpy as np
+import pytest
+
+from ember import layers as L
+from ember.testing import run_layer_test
+from tests.keras_ref.keras_runner import run_keras
+
+IDS = [[0, 1, 1], [3, 2, 0]]
+VALUES = [[-1.5, 0.0, 0.2], [1.0, 2.5, 9.0]]
+IMAGES = np.arange(2 * 5 * 6 * 2, dtype="float32").reshape(2, 5, 6, 2)
+
+_SCRIPT = """
+def values(ns, IDS, VALUES, IMAGES, num):
+    out = {m: num(ns.layers.CategoryEncoding(4, output_mode=m)(np.array(IDS if m != "one_hot" else IDS[0])))
+           for m in ("one_hot", "multi_hot", "count")}
+    out["discretization"] = num(ns.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.5])(np.array(VALUES)))
+    out["center_crop"] = num(ns.layers.CenterCrop(3, 4)(IMAGES))
+    out["center_crop_odd"] = num(ns.layers.CenterCrop(2, 3)(IMAGES))
+    return out
+"""
+
+
+def _num(value):
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else value).tolist()
+
+
+def test_values_match_keras_3():
+    code = _SCRIPT + f"IMAGES = np.arange({IMAGES.size}, dtype='float32').reshape{IMAGES.shape}\n"
+    code += f"result = values(keras, {IDS}, {VALUES}, IMAGES, lambda v: np.asarray(keras.ops.convert_to_numpy(v))"
+    code += ".tolist())\n"
+    expected = run_keras(code)
+    namespace = {"np": np}
+    exec(_SCRIPT, namespace)
+    mine = namespace["values"](__import__("ember"), IDS, VALUES, IMAGES, _num)
+    for key, want in expected.items():
+        np.testing.assert_array_equal(np.asarray(mine[key]), np.asarray(want), err_msg=key)
+
+
+def test_integer_lookup_follows_keras_documented_examples():
+    # keras.io IntegerLookup examples (Keras computes them with TensorFlow tables, not installed here)
+    lookup = L.IntegerLookup(vocabulary=[12, 36, 1138, 42])
+    np.testing.assert_array_equal(lookup(np.array([[12, 1138, 42], [42, 1000, 36]])).numpy(), [[1, 3, 4], [4, 0, 2]])
+    assert lookup.get_vocabulary() == [-1, 12, 36, 1138, 42]
+    masked = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], mask_token=0)
+    np.testing.assert_array_equal(masked(np.array([[12, 1138, 0], [42, 1000, 36]])).numpy(), [[2, 4, 0], [5, 1, 3]])
+    inverse = L.IntegerLookup(vocabulary=[12, 36, 1138, 42], invert=True)
+    np.testing.assert_array_equal(inverse(np.array([[1, 3, 4], [4, 0, 2]])).numpy(), [[12, 1138, 42], [42, -1, 36]])
+    adapted = L.IntegerLookup()
+    adapted.adapt(np.array([[12, 1138, 42], [42, 1000, 36], [42, 12, 12]]))
+    assert adapted.get_vocabulary()[:3] == [-1, 12, 42]  # 12 and 42 three times each, ties by token
+    with pytest.raises(NotImplementedError, match="output_mode"):
+        L.IntegerLookup(output_mode="one_hot")
+
+
+@pytest.mark.parametrize("case", [
+    (L.CategoryEncoding, {"num_tokens": 4}, (3, 2), "int32", (3, 4)),
+    (L.Discretization, {"bin_boundaries": [0.0, 1.0]}, (3, 2), "float32", (3, 2)),
+    (L.IntegerLookup, {"vocabulary": [1, 3, 5]}, (3, 2), "int32", (3, 2)),
+], ids=lambda c: c[0].__name__)  # fmt: skip
+def test_categorical_layers_pass_the_layer_test(case):
+    cls, kwargs, shape, dtype, out_shape = case
+    data = np.random.default_rng(0).integers(0, 4, size=shape).astype(dtype)
+    run_layer_test(cls, kwargs, input_data=data, expected_output_shape=out_shape, expected_num_trainable_weights=0,
+                   expected_num_non_trainable_weights=0, run_training_check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("cls,kwargs", [(L.CenterCrop, {"height": 3, "width": 4}), (L.RandomFlip, {"seed": 1}),
+                                        (L.RandomContrast, {"factor": 0.3, "seed": 1})])  # fmt: skip
+def test_image_layers_pass_the_layer_test(cls, kwargs):
+    out = (2, 3, 4, 2) if cls is L.CenterCrop else (2, 5, 6, 2)
+    run_layer_test(cls, kwargs, input_data=IMAGES, expected_output_shape=out, expected_num_trainable_weights=0,
+                   expected_num_non_trainable_weights=0)  # fmt: skip
+
+
+def test_random_flip_and_contrast_act_only_in_training_and_repeat_with_a_seed():
+    for layer in (L.RandomFlip(seed=3), L.RandomContrast(0.5, seed=3)):
+        np.testing.assert_array_equal(layer(IMAGES).numpy(), IMAGES)
+    a, b = L.RandomFlip("horizontal", seed=3), L.RandomFlip("horizontal", seed=3)
+    outs = [a(IMAGES, training=True).numpy() for _ in range(6)]
+    np.testing.assert_array_equal(outs[0], b(IMAGES, training=True).numpy())
+    for out in outs:
+        for img, src in zip(out, IMAGES, strict=True):
+            assert np.array_equal(img, src) or np.array_equal(img, src[:, ::-1])
+    assert any(not np.array_equal(o, IMAGES) for o in outs) and any(np.array_equal(o[0], IMAGES[0]) for o in outs)
+    contrast = L.RandomContrast((0.5, 0.5), value_range=(-1e6, 1e6), seed=4)
+    y = contrast(IMAGES, training=True).numpy()
+    np.testing.assert_allclose(y.mean(axis=(1, 2)), IMAGES.mean(axis=(1, 2)), rtol=1e-5)  # per-image mean kept
+    ratio = y.std(axis=(1, 2)) / IMAGES.std(axis=(1, 2))
+    assert np.all(ratio >= 0.5 - 1e-5) and np.all(ratio <= 1.5 + 1e-5) and np.ptp(ratio[:, 0]) > 0
