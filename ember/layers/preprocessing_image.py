@@ -1,8 +1,10 @@
-"""Image preprocessing layers: CenterCrop, RandomFlip, RandomContrast.
+"""Image preprocessing layers: CenterCrop, Resizing, RandomCrop, RandomFlip, RandomContrast.
 
 Inputs ``(batch, height, width, channels)`` (or one image without the batch axis). The random layers
-act only when called with ``training=True`` and draw from a per-layer seeded stream (``seed=``), so a
-seed repeats the same sequence of augmentations. Source: keras/src/layers/preprocessing/image_preprocessing.
+draw from a per-layer seeded stream (``seed=``), so a seed repeats the same sequence of augmentations.
+As in Keras 3 (whose augmentation layers default to ``training=True``) they augment in ``fit`` and when
+called directly (``training`` not given or ``None``), and are the identity for ``training=False``
+(``predict``, ``evaluate``). Source: keras/src/layers/preprocessing/image_preprocessing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ def _image_axes(x, data_format):
     """(height axis, width axis) of ``x``."""
     first = data_format == "channels_first"
     return (x.ndim - 2, x.ndim - 1) if first else (x.ndim - 3, x.ndim - 2)
+
+
+def _inference(training) -> bool:
+    """Only an explicit ``training=False`` turns augmentation off (``None`` means a direct call: augment)."""
+    return training is not None and not training
 
 
 class _Seeded(Layer):
@@ -86,9 +93,9 @@ class RandomFlip(_Seeded):
             raise ValueError(f"RandomFlip: mode must be one of {self._MODES}. Received: mode={mode!r}")
         self.mode = mode
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = inputs if isinstance(inputs, Tensor) else Tensor(inputs)
-        if not training:
+        if _inference(training):
             return x
         h_axis, w_axis = _image_axes(x, self.data_format)
         batched = x.ndim == 4
@@ -123,9 +130,9 @@ class RandomContrast(_Seeded):
         self.factor, self.value_range = factor, tuple(value_range)
         self._lower, self._upper = 1.0 - lower, 1.0 + upper
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = inputs if isinstance(inputs, Tensor) else Tensor(inputs, dtype="float32")
-        if not training:
+        if _inference(training):
             return x
         h_axis, w_axis = _image_axes(x, self.data_format)
         shape = (x.shape[0],) + (1,) * (x.ndim - 1) if x.ndim == 4 else (1,) * x.ndim
@@ -136,4 +143,93 @@ class RandomContrast(_Seeded):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(factor=self.factor, value_range=list(self.value_range))
+        return config
+
+
+def _crop_to_aspect(x, height, width, data_format):
+    """Keras's ``crop_to_aspect_ratio``: the centred window of the target's aspect ratio (before resizing)."""
+    h_axis, w_axis = _image_axes(x, data_format)
+    h, w = x.shape[h_axis], x.shape[w_axis]
+    crop_h = max(min(h, int(float(w * height) / width)), 1)
+    crop_w = max(min(w, int(float(h * width) / height)), 1)
+    top, left = int(float(h - crop_h) / 2), int(float(w - crop_w) / 2)
+    index = [slice(None)] * x.ndim
+    index[h_axis], index[w_axis] = slice(top, top + crop_h), slice(left, left + crop_w)
+    return x[tuple(index)]
+
+
+class Resizing(Layer):
+    """Resize images to ``(height, width)`` (:func:`ember.ops.image.resize`), optionally after a centred crop
+    to the target aspect ratio (``crop_to_aspect_ratio=True``, as Keras).
+
+    Args:
+        height, width: output size.
+        interpolation: ``'bilinear'`` or ``'nearest'``. Defaults to ``'bilinear'``.
+        crop_to_aspect_ratio: Defaults to ``False``.
+        pad_to_aspect_ratio, fill_mode, fill_value, antialias: only Keras's defaults.
+
+    Raises:
+        NotImplementedError: for ``pad_to_aspect_ratio=True``, ``antialias=True`` or other interpolations.
+    """
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False, data_format=None,
+                 **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        if pad_to_aspect_ratio or antialias or interpolation not in ("bilinear", "nearest"):
+            raise NotImplementedError(f"Resizing: interpolation={interpolation!r}, pad_to_aspect_ratio="
+                                      f"{pad_to_aspect_ratio!r}, antialias={antialias!r} are not implemented in "
+                                      "ember (bilinear/nearest, crop_to_aspect_ratio only)")  # fmt: skip
+        self.height, self.width, self.interpolation = int(height), int(width), interpolation
+        self.crop_to_aspect_ratio, self.data_format = bool(crop_to_aspect_ratio), data_format
+
+    def call(self, inputs):
+        x = inputs if isinstance(inputs, Tensor) else Tensor(inputs, dtype="float32")
+        if x.dtype.kind != "f":
+            x = ops.cast(x, "float32")
+        if self.crop_to_aspect_ratio:
+            x = _crop_to_aspect(x, self.height, self.width, self.data_format)
+        return ops.image.resize(x, (self.height, self.width), self.interpolation, data_format=self.data_format)
+
+    compute_output_shape = CenterCrop.compute_output_shape
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(height=self.height, width=self.width, interpolation=self.interpolation,
+                      crop_to_aspect_ratio=self.crop_to_aspect_ratio, data_format=self.data_format)  # fmt: skip
+        return config
+
+
+class RandomCrop(_Seeded):
+    """Training: a ``height x width`` window at a random offset (one per batch, seeded). With
+    ``training=False`` the input is returned unchanged, as Keras 3.15 does.
+
+    Raises:
+        NotImplementedError: in training, for images smaller than the crop.
+    """
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs, training=True):
+        x = inputs if isinstance(inputs, Tensor) else Tensor(inputs, dtype="float32")
+        if _inference(training):  # Keras 3.15 returns the input unchanged (no crop, no resize)
+            return x
+        h_axis, w_axis = _image_axes(x, self.data_format)
+        h, w = x.shape[h_axis], x.shape[w_axis]
+        if h < self.height or w < self.width:
+            raise NotImplementedError(f"RandomCrop '{self.name}': input {h}x{w} is smaller than the crop "
+                                      f"{self.height}x{self.width} (Keras resizes it; ember does not yet)")  # fmt: skip
+        top = int(erandom.randint((), 0, h - self.height + 1, seed=self._generator).item())
+        left = int(erandom.randint((), 0, w - self.width + 1, seed=self._generator).item())
+        index = [slice(None)] * x.ndim
+        index[h_axis], index[w_axis] = slice(top, top + self.height), slice(left, left + self.width)
+        return x[tuple(index)]
+
+    compute_output_shape = CenterCrop.compute_output_shape
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(height=self.height, width=self.width)
         return config

@@ -16,7 +16,7 @@ This file re-exports them by hand (the list is checked against
 operators (``x @ w``, ``x.relu()``, ``x.sum(axis=0)``).
 """
 
-from ember.ops import _methods, nn
+from ember.ops import _methods, image, nn
 from ember.ops.activations import (
     elu,
     exponential,
@@ -245,6 +245,7 @@ __all__ = [
     "moveaxis",
     "multiply",
     "negative",
+    "image",
     "nn",
     "norm",
     "not_equal",

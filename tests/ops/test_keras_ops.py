@@ -86,3 +86,17 @@ def test_stop_gradient_blocks_the_gradient_and_bad_input_is_named():
         ops.segment_sum(x, [0, 5], num_segments=2)
     with pytest.raises(NotImplementedError, match="sparse"):
         ops.convert_to_tensor([1.0], sparse=True)
+
+
+def test_image_resize_matches_torch_interpolate_and_has_gradients():
+    import torch
+
+    x = RNG.normal(size=(2, 5, 7, 3)).astype("float32")
+    for size in [(3, 4), (8, 11)]:
+        for mode in ("bilinear", "nearest"):
+            got = ops.image.resize(x, size, mode).numpy()
+            kwargs = {"align_corners": False} if mode == "bilinear" else {}
+            ref = torch.nn.functional.interpolate(torch.tensor(x).permute(0, 3, 1, 2), size=size,
+                                                  mode=mode if mode == "bilinear" else "nearest-exact", **kwargs)
+            np.testing.assert_allclose(got, ref.permute(0, 2, 3, 1).numpy(), rtol=1e-5, atol=1e-6)
+    assert gradcheck(lambda a: ops.image.resize(a, (3, 5)), [RNG.normal(size=(1, 4, 3, 2))])
