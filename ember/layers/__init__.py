@@ -27,6 +27,7 @@ from ember.layers.pooling import (
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
 from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomCrop, RandomFlip, Resizing
+from ember.layers.preprocessing_text import StringLookup, TextVectorization
 from ember.layers.rbf import RBFLayer
 from ember.layers.rbm import DBN, RBM
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
@@ -87,7 +88,7 @@ __all__ = [  # fmt: skip
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
     "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
-    "Resizing", "RandomCrop",
+    "Resizing", "RandomCrop", "StringLookup", "TextVectorization",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",

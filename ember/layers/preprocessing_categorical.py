@@ -158,10 +158,10 @@ class IntegerLookup(Layer):
         return len(self.get_vocabulary())
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Vocabulary = the tokens of ``data`` by decreasing frequency (ties: smaller token first)."""
+        """Vocabulary = the tokens of ``data`` by decreasing frequency (ties: larger token first, as Keras)."""
         counts = Counter(int(v) for v in _tensor(data, "int64").numpy().ravel().tolist())
         counts.pop(self.mask_token, None)
-        tokens = sorted(counts, key=lambda t: (-counts[t], t))
+        tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
         if self.max_tokens is not None:
             tokens = tokens[: self.max_tokens - self.num_oov_indices - (self.mask_token is not None)]
         self._vocab = tokens
