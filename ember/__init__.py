@@ -52,6 +52,17 @@ __all__ = [
     "Input",
     "Model",
     "Sequential",
+    # Keras 3's top-level names (issue 16), loaded on first use like the packages
+    "mixed_precision",
+    "Layer",
+    "KerasTensor",
+    "InputSpec",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
+    "Initializer",
+    "Constraint",
 ]
 
 # The high-level packages are imported on first access (``ember.layers``, ``from ember import models``),
@@ -59,9 +70,12 @@ __all__ = [
 # ~150 ms of imports that a script using tensors alone should not pay (issue 6's < 0.3 s target).
 _LAZY = (
     "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints", "explain",
+    "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints", "explain", "mixed_precision",
 )  # fmt: skip
 _LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
+_LAZY_NAMES.update(Layer="layers", KerasTensor="layers", InputSpec="layers", Loss="losses", Metric="metrics",
+                   Optimizer="optimizers", Regularizer="regularizers", Initializer="initializers",
+                   Constraint="constraints")  # fmt: skip
 
 
 def __getattr__(name):
@@ -73,7 +87,9 @@ def __getattr__(name):
         value = getattr(importlib.import_module(f"ember.{_LAZY_NAMES[name]}"), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+    from ember.utils.missing import missing_top_level
+
+    raise missing_top_level(name, __all__)
 
 
 def __dir__():

@@ -15,7 +15,10 @@ from ember.autograd import Tensor
 from ember.backend import random as _random
 from ember.ops.nn import dropout
 
-__all__ = ["normal", "uniform", "truncated_normal", "randint", "shuffle", "dropout", "categorical"]
+__all__ = [
+    "normal", "uniform", "truncated_normal", "randint", "shuffle", "dropout", "categorical", "gamma", "binomial",
+    "beta", "SeedGenerator",
+]  # fmt: skip
 
 
 def _float(dtype):
@@ -87,3 +90,60 @@ def categorical(logits, num_samples: int, dtype="int32", seed=None) -> Tensor:
     u = _random.generator(seed).random((z.shape[0], num_samples, 1))
     idx = (u > np.cumsum(p, axis=-1)[:, None, :]).sum(-1)
     return _wrap(np.minimum(idx, z.shape[-1] - 1), np.dtype(dtype))
+
+
+class SeedGenerator:
+    """A seeded random stream (``keras.random.SeedGenerator``): pass it as ``seed=`` to any draw.
+
+    Unlike an int seed (same draw on every call), a SeedGenerator advances: successive draws
+    differ, and the whole sequence repeats for the same ``seed``. Layers keep one to be seeded
+    and still draw fresh noise at every step.
+
+    Args:
+        seed: int seed. Defaults to ``None`` (drawn from ember's global generator, so
+            ``ember.utils.set_random_seed`` fixes it too).
+
+    Example:
+        >>> import ember
+        >>> a, b = ember.random.SeedGenerator(3), ember.random.SeedGenerator(3)
+        >>> x, y = ember.random.normal((2,), seed=a), ember.random.normal((2,), seed=a)
+        >>> bool((x.numpy() == ember.random.normal((2,), seed=b).numpy()).all()), bool((x.numpy() == y.numpy()).all())
+        (True, False)
+    """
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        if seed is None:
+            seed = int(_random.generator().integers(0, 2**31 - 1))
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"SeedGenerator: expected a non-negative int seed. Received: seed={seed!r}")
+        self.seed, self.name = int(seed), name or "seed_generator"
+        self.generator = np.random.default_rng(self.seed)
+
+    def next(self, ordered: bool = True) -> int:
+        """A fresh int seed drawn from this stream (Keras returns a seed tensor)."""
+        return int(self.generator.integers(0, 2**31 - 1))
+
+    def get_config(self) -> dict:
+        """``{'seed': seed}``."""
+        return {"seed": self.seed}
+
+
+def gamma(shape, alpha: float, dtype=None, seed=None) -> Tensor:
+    """Samples from ``Gamma(alpha, 1)`` of ``shape``. ``dtype`` defaults to ``floatx()``."""
+    return _wrap(_random.generator(seed).gamma(alpha, 1.0, size=shape), _float(dtype))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
+    """Samples from ``Binomial(counts, probabilities)`` of ``shape``, as floats (Keras's default dtype)."""
+    return _wrap(_random.generator(seed).binomial(counts, probabilities, size=shape), _float(dtype))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None) -> Tensor:  # noqa: A002 - Keras's argument names
+    """Samples from ``Beta(alpha, beta)`` of ``shape``. ``dtype`` defaults to ``floatx()``."""
+    return _wrap(_random.generator(seed).beta(alpha, beta, size=shape), _float(dtype))
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

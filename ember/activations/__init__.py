@@ -6,6 +6,22 @@ Layers accept ``activation='relu'`` (a name), ``None`` (linear) or any callable.
 from __future__ import annotations
 
 from ember import ops
+from ember.activations.functions import elu, gelu, leaky_relu, log_softmax, relu, softmax
+from ember.ops import (
+    exponential,
+    hard_sigmoid,
+    hard_silu,
+    hard_swish,
+    mish,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
 from ember.utils.registry import lookup
 
 
@@ -17,9 +33,11 @@ def linear(x):
 def _registry() -> dict:
     names = [
         "relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu", "gelu",
-        "silu", "swish", "softplus", "softsign", "hard_sigmoid", "relu6", "mish", "exponential",
+        "silu", "swish", "softplus", "softsign", "hard_sigmoid", "relu6", "mish", "exponential", "hard_silu",
+        "hard_swish",
     ]  # fmt: skip
-    table = {name: getattr(ops, name) for name in names if hasattr(ops, name)}
+    table = {name: getattr(ops, name) for name in names}  # the ops themselves: layers' fused paths check identity
+    table["gelu"] = gelu  # keras.activations.gelu is the exact GELU (keras.ops.gelu defaults to the tanh form)
     table["linear"] = linear
     return table
 
@@ -43,4 +61,14 @@ def serialize(fn) -> str | None:
     return getattr(fn, "__name__", None)
 
 
-__all__ = ["get", "serialize", "linear"]
+__all__ = [  # fmt: skip
+    "get", "serialize", "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu",
+    "gelu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "relu6", "mish",
+    "exponential",
+]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -53,5 +53,16 @@ class Variable(Tensor):
         self.data[...] = array
         return self
 
+    def assign_add(self, value) -> Variable:
+        """``self += value`` in place (Keras's ``assign_add``; the guides' non-trainable state pattern).
+
+        Returns the variable (Keras returns the new value; both hold the same numbers).
+        """
+        return self.assign(self.data + (value.data if isinstance(value, Tensor) else backend.asarray(value)))
+
+    def assign_sub(self, value) -> Variable:
+        """``self -= value`` in place (Keras's ``assign_sub``); returns the variable."""
+        return self.assign(self.data - (value.data if isinstance(value, Tensor) else backend.asarray(value)))
+
     def __repr__(self) -> str:
         return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype}>"

@@ -21,8 +21,12 @@ def seed(value: int) -> None:
 def generator(seed: int | None = None) -> np.random.Generator:
     """The generator to draw from: ember's global one, or a fresh one when ``seed`` is given.
 
-    A per-call ``seed`` gives the same draw every time, as Keras's ``seed=`` does.
+    A per-call ``seed`` gives the same draw every time, as Keras's ``seed=`` does; a
+    ``SeedGenerator`` (anything with a ``generator`` attribute) gives its own stream, advancing each draw.
     """
+    stream = getattr(seed, "generator", None)
+    if isinstance(stream, np.random.Generator):
+        return stream
     if seed is not None:
         return np.random.default_rng(int(seed))
     return _state["rng"]

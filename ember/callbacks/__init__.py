@@ -26,3 +26,9 @@ __all__ = [
     "TensorBoard",
     "LivePlot",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

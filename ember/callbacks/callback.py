@@ -59,6 +59,8 @@ class CallbackList(Callback):
                 cb.set_params(params)
 
     def _call(self, hook: str, *args):
+        if args[-1] is None:  # Keras 3 hands every callback a dict, never None (`logs = logs or {}`)
+            args = args[:-1] + ({},)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 

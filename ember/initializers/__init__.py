@@ -133,3 +133,9 @@ __all__ = [
     "serialize",
     "deserialize",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -4,7 +4,7 @@ from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
-from ember.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from ember.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from ember.layers.einsum_dense import EinsumDense
 from ember.layers.embedding import Embedding
 from ember.layers.generative import Sampling, kl_divergence_normal
@@ -12,6 +12,7 @@ from ember.layers.input_layer import Input, InputLayer, KerasTensor
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from ember.layers.merging_functions import add, average, concatenate, dot, maximum, minimum, multiply, subtract
 from ember.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from ember.layers.pooling import (
     AveragePooling1D,
@@ -24,12 +25,16 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
+from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomCrop, RandomFlip, Resizing
+from ember.layers.preprocessing_text import StringLookup, TextVectorization
 from ember.layers.rbf import RBFLayer
 from ember.layers.rbm import DBN, RBM
 from ember.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from ember.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.regularization import (
     ActivityRegularization,
+    AlphaDropout,
     GaussianDropout,
     GaussianNoise,
     SpatialDropout1D,
@@ -51,6 +56,14 @@ from ember.layers.transformer import (
     TransformerDecoder,
     TransformerEncoder,
 )
+from ember.layers.volumetric import (
+    AveragePooling3D,
+    Conv3D,
+    Conv3DTranspose,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling3D,
+    MaxPooling3D,
+)
 from ember.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [  # fmt: skip
@@ -63,13 +76,19 @@ __all__ = [  # fmt: skip
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "DepthwiseConv1D", "SeparableConv1D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "AlphaDropout",
     "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
     # normalization, merging, preprocessing
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
+    "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
+    "Resizing", "RandomCrop", "StringLookup", "TextVectorization",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
@@ -78,3 +97,9 @@ __all__ = [  # fmt: skip
     "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
     "RBFLayer", "RBM", "DBN", "Sampling", "kl_divergence_normal",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

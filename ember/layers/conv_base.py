@@ -114,10 +114,7 @@ class BaseConv(Layer):
             if self.data_format == "channels_first":
                 bias = ops.reshape(bias, (-1,) + (1,) * self.rank)
             y = y + bias
-        y = self.activation(y)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(y))
-        return y
+        return self.activation(y)  # activity_regularizer: added by Layer.__call__ (Keras 3)
 
     def _output_shape(self, input_shape, spatial, channels):
         if self.data_format == "channels_first":

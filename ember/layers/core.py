@@ -94,9 +94,7 @@ class Dense(Layer):
             if self.bias is not None:
                 x = x + self.bias
             x = self.activation(x)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(x))
-        return x
+        return x  # activity_regularizer: added by Layer.__call__, divided by the batch size (Keras 3)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -113,7 +111,8 @@ class Dense(Layer):
 
 
 # Activations ember.ops.fused.dense computes in the same node (and with the same formulas) as the composite.
-_FUSED = {activations.linear: "linear", ops.relu: "relu", ops.sigmoid: "sigmoid", ops.tanh: "tanh"}
+_FUSED = {activations.linear: "linear", ops.relu: "relu", ops.sigmoid: "sigmoid", ops.tanh: "tanh",
+          activations.relu: "relu"}  # fmt: skip
 
 _WEIGHT_ARGS = (
     "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",

@@ -1,4 +1,4 @@
-"""Depthwise and separable convolutions: DepthwiseConv2D, SeparableConv2D.
+"""Depthwise and separable convolutions: DepthwiseConv1D/2D, SeparableConv1D/2D.
 
 Source: Chollet, "Xception" (2017); keras/src/layers/convolutional (Keras 3).
 """
@@ -28,13 +28,15 @@ class DepthwiseConv2D(BaseConv):
         Weights: ``kernel (kh, kw, channels, depth_multiplier)``, ``bias (channels * depth_multiplier,)``.
     """
 
+    _rank = 2
+
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=(1, 1), depthwise_initializer="glorot_uniform", depthwise_regularizer=None,
                  depthwise_constraint=None, **kwargs):  # fmt: skip
-        super().__init__(2, None, kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
+        super().__init__(self._rank, None, kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
         if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
             raise ValueError(
-                f"DepthwiseConv2D: `depth_multiplier` must be a positive int. Received: {depth_multiplier!r}"
+                f"{type(self).__name__}: `depth_multiplier` must be a positive int. Received: {depth_multiplier!r}"
             )
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(deserialize("initializer", depthwise_initializer))
@@ -88,7 +90,7 @@ class SeparableConv2D(DepthwiseConv2D):
                  pointwise_regularizer=None, pointwise_constraint=None, **kwargs):  # fmt: skip
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"SeparableConv2D: `filters` must be a positive int. Received: filters={filters!r}")
+            raise ValueError(f"{type(self).__name__}: `filters` must be a positive int. Received: filters={filters!r}")
         self.filters = filters
         self.pointwise_initializer = initializers.get(deserialize("initializer", pointwise_initializer))
         self.pointwise_regularizer = deserialize("regularizer", pointwise_regularizer)
@@ -100,7 +102,7 @@ class SeparableConv2D(DepthwiseConv2D):
             (*self.kernel_size, channels, self.depth_multiplier), self.depthwise_initializer,
             regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint, name="depthwise_kernel")
         self.pointwise_kernel = self.add_weight(
-            (1, 1, channels * self.depth_multiplier, self.filters), self.pointwise_initializer,
+            (1,) * self._rank + (channels * self.depth_multiplier, self.filters), self.pointwise_initializer,
             regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint, name="pointwise_kernel")
         self._make_bias(self.filters)
         self._lock_channels(channels)
@@ -122,3 +124,38 @@ class SeparableConv2D(DepthwiseConv2D):
                       pointwise_regularizer=serialize(self.pointwise_regularizer),
                       pointwise_constraint=serialize(self.pointwise_constraint))  # fmt: skip
         return config
+
+
+class DepthwiseConv1D(DepthwiseConv2D):
+    """:class:`DepthwiseConv2D` over ``(batch, steps, channels)`` sequences.
+
+    Shape:
+        Weights: ``kernel (k, channels, depth_multiplier)``, ``bias (channels * depth_multiplier,)``.
+    """
+
+    _rank = 1
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, **kwargs):  # fmt: skip
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, **kwargs)
+
+
+class SeparableConv1D(SeparableConv2D):
+    """:class:`SeparableConv2D` over ``(batch, steps, channels)`` sequences: depthwise, then pointwise.
+
+    Shape:
+        Weights: ``depthwise_kernel (k, channels, depth_multiplier)``,
+        ``pointwise_kernel (1, channels * depth_multiplier, filters)``, ``bias (filters,)``.
+
+    Example:
+        >>> import ember
+        >>> ember.layers.SeparableConv1D(4, 3)(ember.ops.ones((2, 9, 3))).shape
+        (2, 7, 4)
+    """
+
+    _rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 depth_multiplier=1, **kwargs):  # fmt: skip
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+                         **kwargs)  # fmt: skip

@@ -47,23 +47,27 @@ class InputLayer(Layer):
         name: defaults to ``'input_layer'``, made unique.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
         if shape is None and "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
+        if batch_shape is not None:  # Keras 3: the shape with its batch axis
+            shape, batch_size = tuple(batch_shape)[1:], tuple(batch_shape)[0]
         if shape is None:
             raise ValueError("InputLayer: `shape` is required, e.g. Input(shape=(784,)).")
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
         self.shape = (batch_size,) + tuple(shape)
         self.batch_size = batch_size
         self.built = True
-        self.output = KerasTensor(self.shape, dtype=dtype, name=self.name, history=None)
-        self.output.source_layer = self
+        tensor = KerasTensor(self.shape, dtype=dtype, name=self.name, history=None)
+        tensor.source_layer = self
+        self._inbound_nodes = [(tensor, tensor)]  # `output` (and `input`) is the placeholder itself
 
     def get_config(self) -> dict:
         return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None) -> KerasTensor:  # noqa: N802 - Keras name
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,  # noqa: N802
+          optional=False) -> KerasTensor:
     """A symbolic model input (``keras.Input``).
 
     Args:
@@ -71,11 +75,16 @@ def Input(shape=None, batch_size=None, dtype=None, name=None) -> KerasTensor:  #
         batch_size: fixed batch size. Defaults to ``None`` (any).
         dtype: defaults to ``floatx()``.
         name: defaults to an automatic unique name.
+        batch_shape: the shape with the batch axis (instead of ``shape`` and ``batch_size``).
+        sparse, tensor, optional: Keras 3 options; only their defaults are accepted (others raise
+            NotImplementedError).
 
     Returns:
         A :class:`KerasTensor` to call layers on or to put first in a ``Sequential``.
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+    extras = {k: v for k, v in (("sparse", sparse), ("input_tensor", tensor), ("optional", optional)) if v}
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape, **extras)
+    return layer.output
 
 
 def _shape_of(x):
@@ -91,5 +100,27 @@ def symbolic_call(layer: Layer, inputs, *args, **kwargs):
     out_shape = layer.compute_output_shape(shape)
     history = (layer, inputs, args, kwargs)
     if isinstance(out_shape, list):
-        return [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]
-    return KerasTensor(out_shape, name=layer.name, history=history + (None,))
+        out = [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]
+    else:
+        out = KerasTensor(out_shape, name=layer.name, history=history + (None,))
+    layer.__dict__.setdefault("_inbound_nodes", []).append((inputs, out))  # for `layer.input`/`layer.output`
+    return out
+
+
+def record_chain(model, input_shape):
+    """Record a Sequential's layers as one symbolic chain from a (reused) InputLayer; returns ``(input, output)``.
+
+    Each layer's only node is replaced, so rebuilding after ``add()`` does not pile up nodes, and
+    ``layer.input``/``layer.output`` and ``model.inputs``/``outputs`` give a graph that
+    ``Model(inputs=..., outputs=...)`` can replay (Keras's feature-extraction pattern).
+    """
+    source = model.__dict__.get("_input_layer")
+    if source is None or source.shape != tuple(input_shape):
+        source = InputLayer(shape=tuple(input_shape)[1:], batch_size=input_shape[0])
+        object.__setattr__(model, "_input_layer", source)  # not a tracked sub-layer
+    start = x = source.output
+    for layer in model._layers:
+        out = KerasTensor(layer._built_output_shape, name=layer.name, history=(layer, x, (), {}, None))
+        layer.__dict__["_inbound_nodes"] = [(x, out)]
+        x = out
+    return start, x

@@ -19,16 +19,25 @@ from ember.layers.layer_helpers import (
     _as_tensors,
     _build_wrapper,
     _is_shape_list,
+    _is_symbolic,
+    _makes_masks,
+    _record_masks,
     _replace_none,
     _shapes,
     _tag_layer_call,
+    add_activity_loss,
+    check_keras_only_arguments,
     input_shape_batch,
+    layer_input,
+    layer_output,
+    output_shape_without_building,
 )
-from ember.layers.masking_state import _MASKS, get_mask, set_mask
+from ember.layers.masking_state import _MASKS, get_mask
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 _ACCEPTS: dict[tuple, bool] = {}
-_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size"}
+_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
+                "activity_regularizer", "autocast"}  # fmt: skip
 
 
 def to_snake_case(name: str) -> str:
@@ -53,6 +62,7 @@ def _accepts(cls, arg: str) -> bool:
 
 
 _UNSET = object()
+_DEPTH = [0]  # how many Layer.__call__ are running: 0 means the next call is a top-level one
 
 
 class Layer:
@@ -85,7 +95,7 @@ class Layer:
             cls.build = _build_wrapper(build)
 
     def __init__(self, **kwargs):
-        unknown = set(kwargs) - _BASE_KWARGS
+        unknown = check_keras_only_arguments(type(self), {k: kwargs[k] for k in set(kwargs) - _BASE_KWARGS})
         if unknown:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(unknown)}"
@@ -94,6 +104,10 @@ class Layer:
         self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
         self._trainable = kwargs.get("trainable", True)
         self.dtype = kwargs.get("dtype") or None
+        if kwargs.get("activity_regularizer") is not None:  # Keras 3: every layer takes one (added in __call__)
+            from ember.layers.serialization import deserialize
+
+            self.activity_regularizer = deserialize("regularizer", kwargs["activity_regularizer"])
         self.built = False
         self.input_spec: InputSpec | None = None
         self._weights: list[Variable] = []
@@ -304,8 +318,16 @@ class Layer:
             mask = get_mask(inputs) if _MASKS else None
         if mask is not None and _accepts(cls, "mask"):
             kwargs["mask"] = mask
-        outputs = self.call(inputs, *args, **kwargs)
+        if _DEPTH[0] == 0:  # a top-level call starts a new forward pass: drop the losses of the last one (Keras 3)
+            self._clear_losses()
+        _DEPTH[0] += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _DEPTH[0] -= 1
         _tag_layer_call(self, inputs, outputs)
+        if self.__dict__.get("activity_regularizer") is not None:
+            add_activity_loss(self, outputs)
         if self.supports_masking and (mask is not None or _makes_masks(cls)):
             _record_masks(outputs, self.compute_mask(inputs, mask))
         return outputs
@@ -320,8 +342,11 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis may be None).
 
-        The default runs the layer on zeros with a batch of 1, without recording.
+        The default runs the layer on zeros with a batch of 1, without recording; an unbuilt
+        layer is run as a copy, so that, as in Keras, asking for a shape creates no weights.
         """
+        if not self.built:
+            return output_shape_without_building(self, input_shape)
         zeros = initializers.Zeros()
         batched = _replace_none(input_shape)
         with no_grad():
@@ -333,12 +358,19 @@ class Layer:
             return [(input_shape_batch(input_shape),) + tuple(o.shape[1:]) for o in out]
         return (input_shape_batch(input_shape),) + tuple(out.shape[1:])
 
+    input = property(layer_input, doc="Input KerasTensor of the layer's only symbolic call (Keras's `layer.input`).")
+    output = property(layer_output, doc="Output KerasTensor of the layer's only symbolic call (`layer.output`).")
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments that rebuild this layer (weights excluded)."""
         config = {"name": self.name, "trainable": self.trainable}
         if self.dtype is not None:
             config["dtype"] = self.dtype
+        if self.__dict__.get("activity_regularizer") is not None:
+            from ember.layers.serialization import serialize
+
+            config["activity_regularizer"] = serialize(self.activity_regularizer)
         return config
 
     @classmethod
@@ -348,35 +380,3 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-_MAKES_MASKS: dict = {}
-
-
-def _makes_masks(cls) -> bool:
-    """Whether ``cls`` overrides ``compute_mask`` (so it may create a mask from none)."""
-    found = _MAKES_MASKS.get(cls)
-    if found is None:
-        found = _MAKES_MASKS[cls] = cls.compute_mask is not Layer.compute_mask
-    return found
-
-
-_KERAS_TENSOR = []
-
-
-def _is_symbolic(inputs) -> bool:
-    if not _KERAS_TENSOR:
-        from ember.layers.input_layer import KerasTensor
-
-        _KERAS_TENSOR.append(KerasTensor)
-    kt = _KERAS_TENSOR[0]
-    return isinstance(inputs, kt) or (isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], kt))
-
-
-def _record_masks(outputs, mask) -> None:
-    if isinstance(outputs, (list, tuple)):
-        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
-        for out, m in zip(outputs, masks, strict=False):
-            set_mask(out, m)
-    elif isinstance(outputs, Tensor):
-        set_mask(outputs, mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from ember.autograd import Tensor
+from ember.layers.masking_state import set_mask
 
 
 def _build_wrapper(build):
@@ -67,3 +68,101 @@ def _tag_layer_call(layer, inputs, outputs) -> None:
             ctx_dict = getattr(out._ctx, "__dict__", None)
             if ctx_dict is not None:
                 ctx_dict.setdefault("layer_calls", []).append((layer, inputs))
+def _node_tensor(layer, which: int, attr: str):
+    """``layer.input``/``layer.output``: the KerasTensor of the layer's one recorded symbolic call (Keras 3)."""
+    nodes = layer.__dict__.get("_inbound_nodes") or []
+    if not nodes:
+        raise AttributeError(
+            f"Layer '{layer.name}' has never been called on a symbolic input and thus has no defined {attr}. "
+            f"Call it on an ember.Input (functional model) or put it in a built Sequential model."
+        )
+    if len(nodes) > 1:
+        raise AttributeError(
+            f"Layer '{layer.name}' has {len(nodes)} inbound nodes (it was called several times), so `{attr}` "
+            f"is ambiguous (as in Keras). Use the KerasTensor returned by each call instead."
+        )
+    return nodes[0][which]
+
+
+def layer_input(layer):
+    """The input KerasTensor of ``layer``'s only symbolic call; AttributeError when there is none or several."""
+    return _node_tensor(layer, 0, "input")
+
+
+def layer_output(layer):
+    """The output KerasTensor of ``layer``'s only symbolic call; AttributeError when there is none or several."""
+    return _node_tensor(layer, 1, "output")
+
+
+def output_shape_without_building(layer, input_shape):
+    """Run ``compute_output_shape`` on a copy when ``layer`` is unbuilt, so no weights appear on it (Keras 3)."""
+    import copy
+
+    if layer.built:
+        return None
+    probe = copy.deepcopy(layer)
+    probe._maybe_build(input_shape)
+    return probe.compute_output_shape(input_shape)
+
+
+_MAKES_MASKS: dict = {}
+
+
+def _makes_masks(cls) -> bool:
+    """Whether ``cls`` overrides ``compute_mask`` (so it may create a mask from none)."""
+    found = _MAKES_MASKS.get(cls)
+    if found is None:
+        from ember.layers.layer import Layer
+
+        found = _MAKES_MASKS[cls] = cls.compute_mask is not Layer.compute_mask
+    return found
+
+
+_KERAS_TENSOR = []
+
+
+def _is_symbolic(inputs) -> bool:
+    if not _KERAS_TENSOR:
+        from ember.layers.input_layer import KerasTensor
+
+        _KERAS_TENSOR.append(KerasTensor)
+    kt = _KERAS_TENSOR[0]
+    return isinstance(inputs, kt) or (isinstance(inputs, (list, tuple)) and bool(inputs) and isinstance(inputs[0], kt))
+
+
+def _record_masks(outputs, mask) -> None:
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for out, m in zip(outputs, masks, strict=False):
+            set_mask(out, m)
+    elif isinstance(outputs, Tensor):
+        set_mask(outputs, mask)
+
+
+def add_activity_loss(layer, outputs) -> None:
+    """Keras 3's activity regularization: ``add_loss(regularizer(out) / batch_size)`` for each output tensor."""
+    for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+        if isinstance(out, Tensor):
+            loss = layer.activity_regularizer(out)
+            layer.add_loss(loss / out.shape[0] if out.ndim > 0 else loss)
+
+
+def check_keras_only_arguments(cls, given: dict) -> set:
+    """The names in ``given`` that are not Keras 3 arguments of ``cls`` at their Keras default.
+
+    A Keras argument ember lacks is accepted at its Keras default (it changes nothing); any other
+    value raises NotImplementedError naming the layer, the argument and the value.
+    """
+    from ember.layers.keras_arguments import keras_only_arguments
+
+    known = keras_only_arguments(cls)
+    left = set()
+    for arg, value in given.items():
+        if arg not in known:
+            left.add(arg)
+        elif not (value is known[arg] or (type(value) is type(known[arg]) and value == known[arg])):
+            raise NotImplementedError(
+                f"{cls.__name__}: the Keras 3 argument {arg}={value!r} is not implemented in ember yet (only its "
+                f"default, {known[arg]!r}, is accepted). See docs/keras_compatibility.md"
+            )
+    return left

@@ -86,6 +86,8 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
             self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
+            # Keras 3 keeps an int32 `count` (always 0, for old files): same weight list as Keras.
+            self.count = self.add_weight((), "zeros", dtype="int32", trainable=False, name="count")
         else:
             self.mean = ops.broadcast_to(Tensor(self.input_mean, dtype=self.dtype or "float32"), shape)
             self.variance = ops.broadcast_to(Tensor(self.input_variance, dtype=self.dtype or "float32"), shape)

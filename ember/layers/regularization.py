@@ -179,8 +179,8 @@ class ActivityRegularization(Layer):
         if self.l2:
             term = self.l2 * ops.sum(ops.square(inputs))
             loss = term if loss is None else loss + term
-        if loss is not None:
-            self.add_loss(loss)
+        if loss is not None:  # Keras 3 divides activity losses by the batch size
+            self.add_loss(loss / inputs.shape[0] if inputs.ndim > 0 else loss)
         return inputs
 
     def compute_output_shape(self, input_shape):
@@ -195,3 +195,39 @@ class ActivityRegularization(Layer):
 __all__ = [
     "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "ActivityRegularization",
 ]  # fmt: skip
+
+
+class AlphaDropout(_SeededNoise):
+    """Dropout that keeps a SELU network's mean and variance: dropped units go to ``alpha' = -alpha * scale``,
+    then ``out = a * x + b`` with ``a = ((1 - rate) * (1 + rate * alpha'^2))^-1/2`` and ``b = -a * alpha' * rate``.
+
+    Identity at inference. Args: ``rate`` (drop probability in ``[0, 1)``), ``noise_shape`` (Defaults to
+    ``None``: the input's shape), ``seed`` (Defaults to ``None``: the global generator).
+
+    Source: Klambauer et al., "Self-Normalizing Neural Networks" (2017);
+    keras/src/layers/regularization/alpha_dropout.py.
+    """
+
+    _ALPHA, _SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+    def __init__(self, rate: float, noise_shape=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"AlphaDropout: `rate` must be in [0, 1). Received: rate={rate!r}")
+        self.rate, self.noise_shape = float(rate), noise_shape
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        shape = tuple(inputs.shape) if self.noise_shape is None else tuple(
+            s if s is not None else d for s, d in zip(self.noise_shape, inputs.shape, strict=True))  # fmt: skip
+        kept = ops.cast(erandom.uniform(shape, seed=self._next_seed()) >= self.rate, inputs.dtype)
+        alpha_p = -self._ALPHA * self._SCALE
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        return a * (inputs * kept + alpha_p * (1 - kept)) + b
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+        return config

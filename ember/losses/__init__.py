@@ -134,3 +134,9 @@ __all__ = [
     "categorical_focal_crossentropy", "sparse_categorical_crossentropy",
     "mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "logcosh",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -140,3 +140,9 @@ __all__ = [
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "confusion_matrix",
     "resolve_accuracy", "get", "serialize", "deserialize",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

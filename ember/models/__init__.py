@@ -1,5 +1,6 @@
 """Models: :class:`Model` (subclassing / functional), :class:`Sequential`, saving and loading."""
 
+from ember.models.cloning import clone_model, save_model
 from ember.models.functional import Functional
 from ember.models.model import Model
 from ember.models.sequential import Sequential
@@ -34,4 +35,10 @@ def model_from_json(json_string: str, custom_objects=None, safe_mode: bool = Tru
     return deserialize_layer(config, custom_objects, safe_mode)
 
 
-__all__ = ["Model", "Sequential", "Functional", "load_model", "model_from_json"]
+__all__ = ["Model", "Sequential", "Functional", "load_model", "model_from_json", "clone_model", "save_model"]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

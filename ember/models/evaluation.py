@@ -7,7 +7,7 @@ A mixin of :class:`~ember.models.trainer.Trainer`; the step functions
 from __future__ import annotations
 
 from ember.callbacks import CallbackList
-from ember.models import data_checks
+from ember.models import data_checks, dataset_loop
 from ember.utils import batching
 from ember.utils.progbar import Progbar
 
@@ -40,6 +40,11 @@ class Evaluator:
             ValueError: as :meth:`fit` does for bad data.
         """
         fn = "evaluate"
+        if dataset_loop.is_dataset(x):
+            dataset_loop._no_extras(fn, y=y is not None, batch_size=batch_size, sample_weight=sample_weight is not None)
+            cb = CallbackList(callbacks, model=self) if callbacks else None
+            logs = dataset_loop.evaluate_dataset(self, x, _verbose(verbose), cb, steps)
+            return logs if return_dict else self._as_values(logs)
         batch_size = batching.check_batch_size(batch_size, fn)
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
         data_checks.check_targets(self, x, y, fn)
@@ -77,6 +82,8 @@ class Evaluator:
             ValueError/TypeError: for empty or non-numeric input.
         """
         fn = "predict"
+        if dataset_loop.is_dataset(x):
+            return dataset_loop.predict_dataset(self, x, _verbose(verbose), steps)
         batch_size = batching.check_batch_size(batch_size, fn)
         if isinstance(x, dict) and hasattr(self, "_flatten_inputs"):
             x = self._flatten_inputs(x)

@@ -44,6 +44,59 @@ class Model(Trainer, Layer):
         super().__init__(**kwargs)
         self.history = None
 
+    def build(self, input_shape=None) -> None:
+        """Create a subclassed model's weights by running ``call`` once on zeros of ``input_shape`` (Keras 3).
+
+        Args:
+            input_shape: shape with the batch axis first (``None`` allowed), or a list of shapes.
+                Defaults to ``None`` (only mark the model built).
+        """
+        if input_shape is None:
+            return
+        from ember.autograd import no_grad
+        from ember.layers.layer import _accepts
+        from ember.layers.layer_helpers import _is_shape_list, _replace_none
+        from ember.ops import zeros
+
+        shape = _replace_none(input_shape)
+        x = [zeros(s) for s in shape] if _is_shape_list(shape) else zeros(shape)
+        self.built = True  # so that the call below does not come back here
+        try:
+            with no_grad():
+                self.call(x, training=False) if _accepts(type(self), "training") else self.call(x)
+        except Exception:
+            self.built = False
+            raise
+        self._clear_losses()
+
+    @property
+    def input(self):
+        """The input KerasTensor (a list for several inputs) of a functional or built Sequential model."""
+        if not _has_graph(self):  # a subclassed model called on an Input: its node's input, as for any layer
+            return Layer.input.fget(self)
+        inputs = self.inputs
+        return inputs[0] if len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        """The output KerasTensor (a list for several outputs) of a functional or built Sequential model."""
+        if not _has_graph(self):
+            return Layer.output.fget(self)
+        outputs = self.outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    @property
+    def input_shape(self):
+        """Shape of :attr:`input` (batch axis ``None``), a list for several inputs (Keras 3)."""
+        inp = self.input
+        return [t.shape for t in inp] if isinstance(inp, list) else inp.shape
+
+    @property
+    def output_shape(self):
+        """Shape of :attr:`output` (batch axis ``None``), a list for several outputs (Keras 3)."""
+        out = self.output
+        return [t.shape for t in out] if isinstance(out, list) else out.shape
+
     @property
     def layers(self) -> list[Layer]:
         """The directly tracked sub-layers, in creation order."""
@@ -140,3 +193,8 @@ class Model(Trainer, Layer):
         from ember.saving import weights_file
 
         weights_file.load_weights(self, filepath)
+
+
+def _has_graph(model) -> bool:
+    """Whether the model has its own ``inputs``/``outputs`` (functional, Sequential) rather than only nodes."""
+    return "inputs" in model.__dict__ or isinstance(getattr(type(model), "inputs", None), property)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ember.layers.input_layer import InputLayer, KerasTensor
+from ember.layers.input_layer import InputLayer, KerasTensor, record_chain
 from ember.layers.layer import Layer
 from ember.models.model import Model
 
@@ -47,10 +47,12 @@ class Sequential(Model):
         """
         if isinstance(layer, KerasTensor) and layer.history is None:
             self._input_shape, self._batch_size = layer.shape, layer.shape[0]
+            object.__setattr__(self, "_input_layer", getattr(layer, "source_layer", None))
             self.built = False
             return
         if isinstance(layer, InputLayer):
             self._input_shape, self._batch_size = layer.shape, layer.batch_size
+            object.__setattr__(self, "_input_layer", layer)
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -82,6 +84,27 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
             layer._built_output_shape = shape
         self.built = True
+        self._graph_io = record_chain(self, self._input_shape)
+
+    # ------------------------------------------------------------------ Keras's symbolic views
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """``[Input KerasTensor]`` of the built model (Keras 3); AttributeError before it is built."""
+        return [self._io("inputs")[0]]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """``[output KerasTensor]`` of the last layer (Keras 3); AttributeError before the model is built."""
+        return [self._io("outputs")[1]]
+
+    def _io(self, what: str):
+        io = self.__dict__.get("_graph_io")
+        if not self.built or io is None:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no `{what}`: it is not built. Start it with "
+                f"ember.Input(shape=...), pass input_shape= to its first layer, or call model.build(shape)."
+            )
+        return io
 
     def _maybe_build(self, input_shape) -> None:
         if not self.built or any(not layer.built for layer in self._layers):

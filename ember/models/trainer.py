@@ -12,7 +12,7 @@ from ember import metrics as metrics_mod
 from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
-from ember.models import data_checks, distribute_hook
+from ember.models import data_checks, dataset_loop, distribute_hook
 from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
 from ember.utils import batching
@@ -46,6 +46,29 @@ def _fit_callbacks(model, callbacks, params: dict):
     if params["verbose"] and not any(isinstance(c, ProgbarLogger) for c in cbs):
         cbs.insert(0, ProgbarLogger())
     return CallbackList(cbs, model=model, params=params), history
+
+
+def _trainable_flags(model) -> dict:
+    return {id(layer): layer.trainable for layer in model._flatten_layers()}
+
+
+def _warn_if_trainable_changed(model) -> None:
+    """Keras needs ``compile()`` again after ``trainable`` changes; ember applies it at once but warns (issue 16)."""
+    before = getattr(model, "_trainable_at_compile", None)
+    if before is None:
+        return
+    now = _trainable_flags(model)
+    if any(before[k] != v for k, v in now.items() if k in before):
+        import warnings
+
+        warnings.warn(
+            f"Model '{model.name}': a layer's `trainable` changed after compile(). ember trains with the new "
+            "setting at once, but Keras applies it only after you call compile() again: call model.compile(...) "
+            "after changing `trainable` so that the script behaves the same on both.",
+            UserWarning,
+            stacklevel=3,
+        )
+        model._trainable_at_compile = now
 
 
 class Trainer(Evaluator):
@@ -99,6 +122,7 @@ class Trainer(Evaluator):
         self._compiled_metrics = None
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._output_losses = []
+        self._trainable_at_compile = _trainable_flags(self)
         self.compiled = True
         self.stop_training = False
 
@@ -122,8 +146,10 @@ class Trainer(Evaluator):
         ys = y if self._multi_output else [y]
         preds = self._output_list(y_pred) if self._multi_output else [y_pred]
         self._compiled_metrics = []
+        ys = [None] * len(preds) if ys is None else ys  # no targets: an add_loss-only model (Keras allows it)
         for spec, yt, yp in zip(self._output_specs, ys, preds, strict=True):
-            spec.build_metrics(tuple(yt.shape), tuple(yp.shape), spec.name if self._multi_output else "")
+            y_shape = tuple(yp.shape) if yt is None else tuple(yt.shape)
+            spec.build_metrics(y_shape, tuple(yp.shape), spec.name if self._multi_output else "")
             self._compiled_metrics += spec.metrics
 
     def reset_metrics(self) -> None:
@@ -179,6 +205,8 @@ class Trainer(Evaluator):
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self.trainable_weights
+        if not variables or not loss.requires_grad:  # nothing to train: a no-op step, as in Keras
+            return self._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
         loss.backward()
         grads = [v.grad for v in variables]
         self.optimizer.apply(grads, variables)
@@ -262,6 +290,12 @@ class Trainer(Evaluator):
         """
         fn = "fit"
         dist = distribute_hook.current() if distribute is None else (distribute or None)  # False: off for this call
+        _warn_if_trainable_changed(self)
+        if dataset_loop.is_dataset(x):
+            return dataset_loop.fit_dataset(self, x, epochs, _verbose(verbose), callbacks, validation_data,
+                                            initial_epoch, steps_per_epoch, y=y is not None, batch_size=batch_size,
+                                            sample_weight=sample_weight is not None, validation_split=validation_split,
+                                            class_weight=class_weight)  # fmt: skip
         batch_size = dist.per_rank_batch_size(batch_size) if dist else batching.check_batch_size(batch_size, fn)
         x, y, sw = data_checks.prepare(self, x, y, sample_weight, fn)
         if class_weight is not None:
@@ -298,7 +332,7 @@ class Trainer(Evaluator):
             if val is not None and _validate_now(epoch, validation_freq):
                 vbs = validation_batch_size or batch_size
                 val_logs = (dist.evaluate(self, val, vbs, validation_steps) if dist else
-                            self._evaluate_arrays(*val, vbs, 0, None, validation_steps))  # fmt: skip
+                            self._evaluate_arrays(*val, vbs, 0, cb, validation_steps))  # fmt: skip
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:

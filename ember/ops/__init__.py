@@ -16,7 +16,7 @@ This file re-exports them by hand (the list is checked against
 operators (``x @ w``, ``x.relu()``, ``x.sum(axis=0)``).
 """
 
-from ember.ops import _methods, nn
+from ember.ops import _methods, image, nn
 from ember.ops.activations import (
     elu,
     exponential,
@@ -39,7 +39,10 @@ from ember.ops.activations import (
     swish,
     tanh,
 )
+from ember.ops.control_flow import cond, fori_loop, scan, vectorized_map, while_loop
+from ember.ops.conversion import convert_to_numpy, convert_to_tensor, stop_gradient
 from ember.ops.creation import arange, cast, eye, full, full_like, identity, ones, ones_like, zeros, zeros_like
+from ember.ops.crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from ember.ops.device import to_device
 from ember.ops.indexing import (
     concatenate,
@@ -111,6 +114,7 @@ from ember.ops.nn import (
     upsampling,
 )
 from ember.ops.reduction import argmax, argmin, cumsum, logsumexp, max, mean, min, norm, prod, std, sum, var
+from ember.ops.selection import segment_sum, top_k
 from ember.ops.shape import (
     broadcast_to,
     expand_dims,
@@ -161,17 +165,22 @@ __all__ = [
     "average_pool1d",
     "average_pool2d",
     "batch_normalization",
+    "binary_crossentropy",
     "broadcast_to",
     "cast",
+    "categorical_crossentropy",
     "ceil",
     "clip",
     "concatenate",
+    "cond",
     "conv",
     "conv1d",
     "conv1d_transpose",
     "conv2d",
     "conv2d_transpose",
     "conv_transpose",
+    "convert_to_numpy",
+    "convert_to_tensor",
     "cos",
     "cumsum",
     "depthwise_conv",
@@ -191,6 +200,7 @@ __all__ = [
     "eye",
     "flip",
     "floor",
+    "fori_loop",
     "full",
     "full_like",
     "gather",
@@ -235,6 +245,7 @@ __all__ = [
     "moveaxis",
     "multiply",
     "negative",
+    "image",
     "nn",
     "norm",
     "not_equal",
@@ -254,6 +265,8 @@ __all__ = [
     "round",
     "rsqrt",
     "scaled_dot_product_attention",
+    "scan",
+    "segment_sum",
     "selu",
     "sigmoid",
     "sigmoid_cross_entropy",
@@ -264,6 +277,7 @@ __all__ = [
     "softmax_cross_entropy",
     "softplus",
     "softsign",
+    "sparse_categorical_crossentropy",
     "sparse_softmax_cross_entropy",
     "split",
     "sqrt",
@@ -271,6 +285,7 @@ __all__ = [
     "squeeze",
     "stack",
     "std",
+    "stop_gradient",
     "subtract",
     "sum",
     "sum_to",
@@ -282,11 +297,20 @@ __all__ = [
     "tensordot",
     "tile",
     "to_device",
+    "top_k",
     "transpose",
     "true_divide",
     "upsampling",
     "var",
+    "vectorized_map",
     "where",
+    "while_loop",
     "zeros",
     "zeros_like",
 ]
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -54,3 +54,9 @@ def get(identifier) -> Optimizer:
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
            "schedules", "get", "serialize", "deserialize"]  # fmt: skip
+
+
+def __getattr__(name):
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

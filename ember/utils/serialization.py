@@ -18,6 +18,7 @@ def serialize_object(obj):
 
 # Custom classes and functions registered by name (``"package>ClassName"`` and the bare class name).
 _CUSTOM_OBJECTS: dict[str, object] = {}
+_SCOPES: list[dict] = []  # active custom_object_scope dicts, innermost last
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
@@ -63,6 +64,9 @@ def get_registered_object(name: str, custom_objects: dict | None = None):
     """The object registered (or given in ``custom_objects``) under ``name``, or ``None``."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    for scope in reversed(_SCOPES):
+        if name in scope:
+            return scope[name]
     return _CUSTOM_OBJECTS.get(name)
 
 

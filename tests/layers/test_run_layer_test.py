@@ -25,6 +25,7 @@ CASES = [
     (L.SpatialDropout2D, {"rate": 0.5, "seed": 1}, (2, 4, 4, 3), (2, 4, 4, 3), 0, 0, {}),
     (L.GaussianNoise, {"stddev": 0.1, "seed": 1}, (2, 3), (2, 3), 0, 0, {}),
     (L.GaussianDropout, {"rate": 0.2, "seed": 1}, (2, 3), (2, 3), 0, 0, {}),
+    (L.AlphaDropout, {"rate": 0.2, "seed": 1}, (2, 5), (2, 5), 0, 0, {}),
     (L.ActivityRegularization, {"l1": 0.01, "l2": 0.01}, (2, 3), (2, 3), 0, 0, {"expected_num_losses": 1}),
     (L.Flatten, {}, (2, 3, 4), (2, 12), 0, 0, {}),
     (L.Reshape, {"target_shape": (-1, 2)}, (2, 3, 4), (2, 6, 2), 0, 0, {}),
@@ -49,6 +50,8 @@ CASES = [
      (2, 6, 6, 2), 2, 0, {}),
     (L.DepthwiseConv2D, {"kernel_size": 3, "depth_multiplier": 2}, (2, 5, 5, 2), (2, 3, 3, 4), 2, 0, {}),
     (L.SeparableConv2D, {"filters": 3, "kernel_size": 2, "padding": "same"}, (2, 4, 4, 2), (2, 4, 4, 3), 3, 0, {}),
+    (L.DepthwiseConv1D, {"kernel_size": 3, "depth_multiplier": 2}, (2, 5, 2), (2, 3, 4), 2, 0, {}),
+    (L.SeparableConv1D, {"filters": 3, "kernel_size": 2, "padding": "same"}, (2, 4, 2), (2, 4, 3), 3, 0, {}),
     (L.MaxPooling1D, {}, (2, 6, 3), (2, 3, 3), 0, 0, {}),
     (L.MaxPooling2D, {"pool_size": 2, "strides": 1}, (2, 4, 4, 3), (2, 3, 3, 3), 0, 0, {}),
     (L.AveragePooling1D, {"pool_size": 3, "padding": "same"}, (2, 7, 3), (2, 3, 3), 0, 0, {}),
@@ -71,7 +74,7 @@ CASES = [
     (L.UnitNormalization, {}, (2, 4), (2, 4), 0, 0, {}),
     (L.Rescaling, {"scale": 0.5, "offset": 1.0}, (2, 3), (2, 3), 0, 0, {}),
     (L.Normalization, {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}, (2, 3), (2, 3), 0, 0, {}),
-    (L.Normalization, {"axis": -1}, (2, 3), (2, 3), 0, 2, {}),
+    (L.Normalization, {"axis": -1}, (2, 3), (2, 3), 0, 3, {}),
 ]
 
 MERGE_CASES = [
@@ -116,7 +119,7 @@ def test_every_layer_of_the_library_is_covered():
     """Layers of this library's modules (not the recurrent/attention families, tested beside them) all appear above."""
     covered = {c[0].__name__ for c in CASES} | {c[0].__name__ for c in MERGE_CASES} | {"Embedding"}
     ours = {n for n in L.__all__ if getattr(L, n).__module__.rsplit(".", 1)[-1] in MODULES}
-    assert len(ours) == 56
+    assert len(ours) == 59
     assert ours - covered == set()
 
 

@@ -1,0 +1,191 @@
+"""Categorical preprocessing layers: CategoryEncoding, Discretization, IntegerLookup (with ``adapt``).
+
+Their outputs are integer indices or counts: no gradient flows through them.
+Source: keras/src/layers/preprocessing (Keras 3).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ember import ops
+from ember.autograd import Tensor
+from ember.layers.layer import Layer
+
+_MODES = ("one_hot", "multi_hot", "count")
+
+
+def _tensor(x, dtype=None) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
+
+
+class CategoryEncoding(Layer):
+    """Integer ids ``[0, num_tokens)`` to one-hot, multi-hot or count vectors of length ``num_tokens``.
+
+    ``multi_hot``/``count`` reduce over the last axis of a ``(batch, n)`` input; ``one_hot`` encodes a
+    ``(batch,)`` (or ``(batch, 1)``) input.
+
+    Args:
+        num_tokens: vocabulary size.
+        output_mode: ``'one_hot'``, ``'multi_hot'`` or ``'count'``. Defaults to ``'multi_hot'``.
+        sparse: only ``False`` (dense outputs).
+
+    Raises:
+        ValueError: for ids outside ``[0, num_tokens)`` or an unknown ``output_mode``.
+        NotImplementedError: for ``sparse=True``.
+    """
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if output_mode not in _MODES:
+            raise ValueError(f"CategoryEncoding: output_mode must be one of {_MODES}. Received: {output_mode!r}")
+        if sparse:
+            raise NotImplementedError("CategoryEncoding: sparse=True is not implemented in ember (dense only)")
+        if not isinstance(num_tokens, int) or num_tokens <= 0:
+            raise ValueError(f"CategoryEncoding: num_tokens must be a positive int. Received: {num_tokens!r}")
+        self.num_tokens, self.output_mode, self.sparse = num_tokens, output_mode, sparse
+
+    def call(self, inputs):
+        ids = _tensor(inputs, "int64")
+        low, high = int(ops.min(ids).item()), int(ops.max(ids).item())
+        if low < 0 or high >= self.num_tokens:
+            raise ValueError(f"CategoryEncoding '{self.name}': ids must lie in [0, {self.num_tokens}). Received: "
+                             f"min={low}, max={high}")  # fmt: skip
+        if self.output_mode == "one_hot":
+            if ids.ndim > 1 and ids.shape[-1] == 1:
+                ids = ops.squeeze(ids, -1)
+            return ops.one_hot(ids, self.num_tokens, dtype="float32")
+        if ids.ndim == 1:
+            ids = ops.expand_dims(ids, -1)
+        encoded = ops.one_hot(ids, self.num_tokens, dtype="float32")
+        return ops.sum(encoded, axis=-2) if self.output_mode == "count" else ops.max(encoded, axis=-2)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if self.output_mode == "one_hot" and len(shape) > 1 and shape[-1] == 1:
+            shape = shape[:-1]
+        if self.output_mode != "one_hot" and len(shape) > 1:
+            shape = shape[:-1]
+        return shape + (self.num_tokens,)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(num_tokens=self.num_tokens, output_mode=self.output_mode, sparse=self.sparse)
+        return config
+
+
+class Discretization(Layer):
+    """Bucket index of each value: ``out = #{b in bin_boundaries : x >= b}`` (int64, ``0 .. len(boundaries)``).
+
+    Args:
+        bin_boundaries: sorted list of boundaries.
+        num_bins, epsilon: Keras's quantile ``adapt`` options; not implemented (pass ``bin_boundaries``).
+        output_mode: only ``'int'``. Defaults to ``'int'``.
+
+    Raises:
+        NotImplementedError: for ``num_bins``/``adapt`` or another ``output_mode``.
+        ValueError: without ``bin_boundaries``, or unsorted ones.
+    """
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if num_bins is not None:
+            raise NotImplementedError("Discretization: num_bins (quantile adapt) is not implemented in ember yet; "
+                                      "pass bin_boundaries")  # fmt: skip
+        if output_mode != "int" or sparse:
+            raise NotImplementedError(f"Discretization: output_mode={output_mode!r}, sparse={sparse!r} are not "
+                                      "implemented in ember (only 'int', dense)")  # fmt: skip
+        if bin_boundaries is None or list(bin_boundaries) != sorted(bin_boundaries):
+            raise ValueError(f"Discretization: pass sorted `bin_boundaries`. Received: {bin_boundaries!r}")
+        self.bin_boundaries, self.epsilon = [float(b) for b in bin_boundaries], epsilon
+
+    def adapt(self, data, batch_size=None, steps=None) -> None:
+        """Not implemented: ember's Discretization takes ``bin_boundaries``."""
+        raise NotImplementedError("Discretization.adapt (quantile boundaries) is not implemented in ember yet")
+
+    def call(self, inputs):
+        x = _tensor(inputs, "float32")
+        bounds = Tensor(self.bin_boundaries, dtype=x.dtype)
+        return ops.sum(ops.cast(ops.greater_equal(ops.expand_dims(x, -1), bounds), "int64"), axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(bin_boundaries=self.bin_boundaries, num_bins=None, epsilon=self.epsilon, output_mode="int")
+        return config
+
+
+class IntegerLookup(Layer):
+    """Integer tokens to vocabulary indices: out-of-vocabulary tokens map to ``0 .. num_oov_indices - 1``,
+    then ``vocabulary[i]`` to ``num_oov_indices + i`` (one more with a ``mask_token``, which maps to 0).
+
+    Args:
+        max_tokens: vocabulary cap for ``adapt`` (OOV and mask included). Defaults to ``None``.
+        num_oov_indices: Defaults to ``1``.
+        mask_token: Defaults to ``None``.
+        vocabulary: list of ints, or ``None`` (then call :meth:`adapt`).
+        invert: map indices back to tokens. Defaults to ``False``.
+        output_mode: only ``'int'``. Defaults to ``'int'``.
+
+    Raises:
+        NotImplementedError: for other output modes, ``num_oov_indices > 1``, ``idf_weights``.
+        RuntimeError: when called with no vocabulary.
+    """
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1, vocabulary=None,
+                 vocabulary_dtype="int64", idf_weights=None, invert=False, output_mode="int", sparse=False,
+                 pad_to_max_tokens=False, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        if output_mode != "int" or sparse or idf_weights is not None or num_oov_indices > 1 or pad_to_max_tokens:
+            raise NotImplementedError(
+                f"IntegerLookup: output_mode={output_mode!r}, sparse={sparse!r}, idf_weights, num_oov_indices="
+                f"{num_oov_indices!r}, pad_to_max_tokens={pad_to_max_tokens!r}: ember implements output_mode='int' "
+                "with at most one OOV index only"
+            )
+        self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, num_oov_indices, mask_token
+        self.oov_token, self.invert, self.vocabulary_dtype = oov_token, invert, vocabulary_dtype
+        self._vocab = None if vocabulary is None else [int(v) for v in vocabulary]
+
+    def get_vocabulary(self) -> list:
+        """Mask token (if any), OOV token, then the vocabulary, in index order (Keras)."""
+        head = ([self.mask_token] if self.mask_token is not None else []) + [self.oov_token] * self.num_oov_indices
+        return head + list(self._vocab or [])
+
+    def vocabulary_size(self) -> int:
+        """``len(get_vocabulary())``."""
+        return len(self.get_vocabulary())
+
+    def adapt(self, data, batch_size=None, steps=None) -> None:
+        """Vocabulary = the tokens of ``data`` by decreasing frequency (ties: larger token first, as Keras)."""
+        counts = Counter(int(v) for v in _tensor(data, "int64").numpy().ravel().tolist())
+        counts.pop(self.mask_token, None)
+        tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
+        if self.max_tokens is not None:
+            tokens = tokens[: self.max_tokens - self.num_oov_indices - (self.mask_token is not None)]
+        self._vocab = tokens
+
+    def call(self, inputs):
+        if self._vocab is None:
+            raise RuntimeError(f"IntegerLookup '{self.name}': no vocabulary. Pass vocabulary= or call adapt()")
+        x = _tensor(inputs, "int64")
+        table = Tensor(self.get_vocabulary(), dtype="int64")
+        if self.invert:
+            return ops.take(table, x)
+        hits = ops.equal(ops.expand_dims(x, -1), table)
+        first = 1 if self.mask_token is None else 2  # index of the first vocabulary entry
+        index = ops.argmax(ops.cast(hits[..., first:], "int32"), axis=-1) + first
+        out = ops.where(ops.any(hits[..., first:], axis=-1), index, first - 1)
+        if self.mask_token is not None:
+            out = ops.where(ops.equal(x, self.mask_token), 0, out)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(max_tokens=self.max_tokens, num_oov_indices=self.num_oov_indices, mask_token=self.mask_token,
+                      oov_token=self.oov_token, vocabulary=self._vocab, invert=self.invert, output_mode="int")
+        return config

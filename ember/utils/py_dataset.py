@@ -1,0 +1,90 @@
+"""``PyDataset`` (Keras 3) and its Keras 2 name ``Sequence``: a dataset as an indexable list of batches.
+
+Subclass it, give ``__len__`` (number of batches) and ``__getitem__(i)`` (batch ``i``: ``x``,
+``(x, y)`` or ``(x, y, sample_weight)`` of NumPy arrays); ``fit``/``evaluate``/``predict`` iterate it
+once per epoch and call ``on_epoch_end`` after each epoch.
+Source: keras/src/trainers/data_adapters/py_dataset_adapter.py.
+"""
+
+from __future__ import annotations
+
+
+class PyDataset:
+    """Base class of batch datasets for ``fit``/``evaluate``/``predict``.
+
+    Args:
+        workers, use_multiprocessing, max_queue_size: Keras's parallel-loading options. ember loads
+            batches in the training thread; ``workers=1``, ``use_multiprocessing=False`` only.
+
+    Raises:
+        NotImplementedError: for ``workers > 1`` or ``use_multiprocessing=True``.
+
+    Example:
+        >>> import numpy as np, ember
+        >>> class Ones(ember.utils.PyDataset):
+        ...     def __len__(self):
+        ...         return 3
+        ...     def __getitem__(self, i):
+        ...         return np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> model = ember.Sequential([ember.Input((2,)), ember.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> len(model.fit(Ones(), epochs=2, verbose=0).history["loss"])
+        2
+    """
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        if workers not in (None, 1) or use_multiprocessing:
+            raise NotImplementedError(
+                f"{type(self).__name__}: workers={workers!r}, use_multiprocessing={use_multiprocessing!r} are "
+                "not implemented in ember (batches load in the training thread): use the defaults"
+            )
+        self.workers, self.use_multiprocessing, self.max_queue_size = workers, use_multiprocessing, max_queue_size
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__ (the number of batches)")
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) returning a batch")
+
+    def on_epoch_end(self) -> None:
+        """Called after every epoch (e.g. to reshuffle)."""
+
+    @property
+    def num_batches(self) -> int:
+        """``len(self)``."""
+        return len(self)
+
+
+Sequence = PyDataset  # Keras 2's keras.utils.Sequence
+
+
+class ArrayDataset(PyDataset):
+    """Batches of in-memory arrays: what ember's ``*_dataset_from_*`` functions return.
+
+    Args:
+        arrays: tuple of arrays with the same first axis (``(x,)``, ``(x, y)``).
+        batch_size: samples per batch; ``None`` gives one unbatched sample per item.
+        class_names: kept as ``.class_names`` (Keras's attribute). Defaults to ``None``.
+    """
+
+    def __init__(self, arrays, batch_size=32, class_names=None):
+        super().__init__()
+        self.arrays, self.batch_size, self.class_names = tuple(arrays), batch_size, class_names
+        self._n = len(self.arrays[0])
+
+    def __len__(self) -> int:
+        if self.batch_size is None:
+            return self._n
+        return -(-self._n // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"ArrayDataset: batch {index} out of range [0, {len(self)})")
+        if self.batch_size is None:
+            part = tuple(a[index] for a in self.arrays)
+        else:
+            part = tuple(a[index * self.batch_size:(index + 1) * self.batch_size] for a in self.arrays)
+        return part[0] if len(part) == 1 else part
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
