@@ -51,6 +51,8 @@ __all__ = [
     "Input",
     "Model",
     "Sequential",
+    "function",
+    "graph",
 ]
 
 # The high-level packages are imported on first access (``ember.layers``, ``from ember import models``),
@@ -59,8 +61,9 @@ __all__ = [
 _LAZY = (
     "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints",
+    "graph",
 )  # fmt: skip
-_LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
+_LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models", "function": "graph"}
 
 
 def __getattr__(name):

@@ -21,8 +21,12 @@ def seed(value: int) -> None:
 def generator(seed: int | None = None) -> np.random.Generator:
     """The generator to draw from: ember's global one, or a fresh one when ``seed`` is given.
 
-    A per-call ``seed`` gives the same draw every time, as Keras's ``seed=`` does.
+    A per-call ``seed`` gives the same draw every time, as Keras's ``seed=`` does. A NumPy
+    ``Generator`` as ``seed`` is a layer's seed stream: the call's seed is drawn from it
+    (``int(seed.integers(2**31))``), so a replayed graph (ember.function) draws the next one.
     """
+    if isinstance(seed, np.random.Generator):
+        return np.random.default_rng(int(seed.integers(2**31)))
     if seed is not None:
         return np.random.default_rng(int(seed))
     return _state["rng"]

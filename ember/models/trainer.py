@@ -15,6 +15,7 @@ from ember.callbacks import CallbackList, History, ProgbarLogger
 from ember.models import data_checks
 from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
+from ember.models.jit_steps import JitSteps, resolve_jit_compile
 from ember.utils import batching
 
 
@@ -24,6 +25,7 @@ def _validate_now(epoch: int, validation_freq) -> bool:
     return (epoch + 1) in validation_freq
 
 
+_JIT_DEFAULT = False  # Keras's default is "auto"; see docs/graph_mode.md
 _COMPILE_EXTRAS = {"weighted_metrics", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
@@ -53,6 +55,7 @@ class Trainer(Evaluator):
 
     compiled = False
     _initial_epoch = None
+    _jit = None
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False, **kwargs):
         """Configure training.
@@ -101,6 +104,9 @@ class Trainer(Evaluator):
         self._output_losses = []
         self.compiled = True
         self.stop_training = False
+        self._jit = None
+        if resolve_jit_compile(self, kwargs.get("jit_compile", _JIT_DEFAULT), run_eagerly):
+            self._jit = JitSteps(self)
 
     # ------------------------------------------------------------------ metrics
     @property
@@ -174,6 +180,8 @@ class Trainer(Evaluator):
         losses, call ``backward()``, apply ``optimizer.apply(grads, variables)``
         and return a dict of floats for the logs.
         """
+        if self._jit is not None:
+            return self._jit.train_step(data)
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         self._clear_losses()
         y_pred = self(x, training=True)
@@ -188,6 +196,8 @@ class Trainer(Evaluator):
 
     def test_step(self, data) -> dict:
         """Loss and metrics on a batch (packed as for :meth:`train_step`) in inference mode."""
+        if self._jit is not None:
+            return self._jit.test_step(data)
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             self._clear_losses()
@@ -197,6 +207,8 @@ class Trainer(Evaluator):
 
     def predict_step(self, data):
         """The model's output on a batch (``x``, or packed as for :meth:`train_step`) in inference mode."""
+        if self._jit is not None:
+            return self._jit.predict_step(data)
         x, _, _ = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             return self(x, training=False)

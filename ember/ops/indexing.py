@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Function, Tensor
+from ember.autograd.tensor import array_of
 from ember.ops._convert import as_tensor, normalize_axis
 
 
@@ -118,7 +119,7 @@ def take(x, indices, axis=None) -> Tensor:
         x, axis = reshape(x, (-1,)), 0
     axis = normalize_axis(axis, x.ndim)[0]
     idx = _unwrap_index(indices)
-    idx = backend.namespace(x.data).asarray(idx)
+    idx = backend.namespace(array_of(x)).asarray(idx)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers. Received: dtype={idx.dtype}")
     return GetItem.apply(x, index=(slice(None),) * axis + (idx,))
@@ -131,7 +132,7 @@ def take_along_axis(x, indices, axis: int) -> Tensor:
     """
     x = as_tensor(x)
     axis = normalize_axis(axis, x.ndim)[0]
-    xp = backend.namespace(x.data)
+    xp = backend.namespace(array_of(x))
     idx = xp.asarray(_unwrap_index(indices))
     if idx.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have rank {x.ndim}. Received: shape={idx.shape}")
