@@ -127,6 +127,8 @@ class Function:
         Raises:
             ValueError: if the function is untraceable (data-dependent Python), naming the reason.
         """
+        if self.untraceable:
+            raise ValueError(f"ember.function '{self.name}' cannot be traced: {self.untraceable}")
         key, tree, leaves = self._key(args, kwargs)
         if key not in self._cache:
             _, concrete = self._trace(args, kwargs, tree, leaves)

@@ -270,7 +270,7 @@ def _caller() -> str:
     import sys
 
     frame = sys._getframe(1)
-    while frame is not None and "ember/graph" in frame.f_code.co_filename:
+    while frame is not None and any(p in frame.f_code.co_filename for p in ("ember/autograd", "ember/graph")):
         frame = frame.f_back
     return "?" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno} ({frame.f_code.co_name})"
 

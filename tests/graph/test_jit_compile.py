@@ -1,0 +1,123 @@
+"""compile(jit_compile=True): every family trains to the same weights as eager mode (docs/graph_mode.md)."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember import layers, models
+
+STEPS, BATCH = 100, 8
+
+
+def _data(shape, kind, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((STEPS * BATCH, *shape)).astype("float32")
+    if kind == "classes":
+        y = rng.integers(0, 3, STEPS * BATCH)
+    elif kind == "binary":
+        y = rng.integers(0, 2, (STEPS * BATCH, 1)).astype("float32")
+    else:
+        y = rng.standard_normal((STEPS * BATCH, 1)).astype("float32")
+    return x, y
+
+
+def _mlp():
+    return models.Sequential([layers.Input((6,)), layers.Dense(8, activation="relu"), layers.Dense(3)]), (6,), "classes"
+
+
+def _cnn():
+    return models.Sequential([layers.Input((6, 6, 2)), layers.Conv2D(3, 3, activation="relu"), layers.MaxPooling2D(),
+                              layers.Flatten(), layers.Dense(3)]), (6, 6, 2), "classes"  # fmt: skip
+
+
+def _lstm():
+    return models.Sequential([layers.Input((4, 3)), layers.LSTM(5), layers.Dense(1)]), (4, 3), "regression"
+
+
+def _gru():
+    return models.Sequential([layers.Input((4, 3)), layers.GRU(5, return_sequences=True),
+                              layers.GlobalAveragePooling1D(), layers.Dense(1)]), (4, 3), "regression"  # fmt: skip
+
+
+def _transformer():
+    inp = layers.Input((4, 8))
+    h = layers.MultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
+    h = layers.LayerNormalization()(layers.Add()([inp, h]))
+    h = layers.GlobalAveragePooling1D()(layers.Dense(8, activation="relu")(h))
+    return models.Model(inp, layers.Dense(3)(h)), (4, 8), "classes"
+
+
+def _bn_dropout():
+    return models.Sequential([layers.Input((6,)), layers.Dense(8), layers.BatchNormalization(), layers.Activation("relu"),
+                              layers.Dropout(0.3), layers.GaussianNoise(0.1), layers.Dense(1, activation="sigmoid")]), \
+        (6,), "binary"  # fmt: skip
+
+
+LOSSES = {"classes": ember.losses.SparseCategoricalCrossentropy(from_logits=True), "regression": "mse",
+          "binary": "binary_crossentropy"}  # fmt: skip
+FAMILIES = {"mlp": _mlp, "cnn": _cnn, "lstm": _lstm, "gru": _gru, "transformer": _transformer, "bn_dropout": _bn_dropout}
+
+
+def _train(family, jit):
+    ember.utils.set_random_seed(0)
+    model, shape, kind = FAMILIES[family]()
+    metrics = ["accuracy"] if kind != "regression" else ["mae"]
+    model.compile(optimizer="adam", loss=LOSSES[kind], metrics=metrics, jit_compile=jit)
+    x, y = _data(shape, kind)
+    ember.utils.set_random_seed(1)  # dropout/noise draws: same stream in both modes
+    history = model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    state = model.optimizer.get_state(model.trainable_weights)
+    return model, history.history, state, model.evaluate(x[:64], y[:64], verbose=0), model.predict(x[:16], verbose=0)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_graph_mode_trains_to_eager_weights(family):
+    eager, h_eager, s_eager, e_eager, p_eager = _train(family, False)
+    jit, h_jit, s_jit, e_jit, p_jit = _train(family, True)
+    assert jit._jit is not None and eager._jit is None
+    assert jit._jit.train.trace_count == 1 and jit._jit.train.untraceable is None  # traced once, replayed 99 times
+    assert int(s_jit["iterations"]) == STEPS == int(s_eager["iterations"])
+    for a, b in zip(eager.get_weights(), jit.get_weights(), strict=True):  # BN moving statistics included
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+    for key in s_eager:  # Adam slots
+        np.testing.assert_allclose(s_jit[key], s_eager[key], rtol=1e-5, atol=1e-7)
+    for key in h_eager:
+        np.testing.assert_allclose(h_jit[key], h_eager[key], rtol=1e-5)
+    np.testing.assert_allclose(e_jit, e_eager, rtol=1e-5)
+    np.testing.assert_allclose(p_jit, p_eager, rtol=1e-5, atol=1e-7)
+
+
+def test_batchnorm_statistics_and_dropout_masks_change_at_every_replay():
+    model, shape, kind = _bn_dropout()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", jit_compile=True)
+    x, y = _data(shape, kind)
+    bn = model.layers[1]
+    seen, masks = [], []
+    for i in range(4):
+        model.train_on_batch(x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
+        seen.append(bn.moving_mean.numpy().copy())
+    assert all(not np.array_equal(a, b) for a, b in zip(seen, seen[1:]))
+    fn = ember.function(lambda t: model.layers[3](t, training=True))
+    ones = ember.tensor(np.ones((4, 8), dtype="float32"))
+    masks = [fn(ones).numpy() for _ in range(3)]
+    assert not np.array_equal(masks[1], masks[2]) and set(np.unique(masks[2])) <= {0.0, np.float32(1 / 0.7)}
+
+
+def test_auto_and_false_and_custom_steps():
+    model, _, _ = _mlp()
+    model.compile(optimizer="adam", loss="mse")
+    assert model._jit is None  # ember's default keeps eager until "auto" is the default (docs/graph_mode.md)
+    model.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert model._jit is not None
+    model.compile(optimizer="adam", loss="mse", jit_compile="auto", run_eagerly=True)
+    assert model._jit is None
+    with pytest.raises(ValueError, match="jit_compile"):
+        model.compile(optimizer="adam", loss="mse", jit_compile="yes")
+
+    class Custom(models.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    custom = Custom([layers.Input((6,)), layers.Dense(3)])
+    custom.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert custom._jit is None
