@@ -68,6 +68,7 @@ class Graph:
     constants: dict = field(default_factory=dict)
     output_slots: list = field(default_factory=list)
     output_tree: object = None
+    release: list | None = None  # per node, slots to drop after it (passes/liveness.py); None: keep all
 
     def new_slot(self) -> int:
         """Reserve a fresh slot number."""

@@ -17,6 +17,8 @@ from ember.autograd import engine as _engine
 def _op(node):
     cls, ins, (out, ctx_slot) = node.op, node.inputs, node.outputs
     kwargs, needs = node.attrs["kwargs"], node.attrs["needs"]
+    if node.attrs.get("tensor_kwargs"):
+        return _op_tensor_kwargs(node)
     if len(ins) == 1:
         (a,) = ins
 
@@ -39,6 +41,19 @@ def _op(node):
             ctx.needs_grad = needs
             v[out] = ctx.forward(*[v[i] for i in ins], **kwargs)
             v[ctx_slot] = ctx
+    return run
+
+
+def _op_tensor_kwargs(node):
+    cls, (out, ctx_slot), needs = node.op, node.outputs, node.attrs["needs"]
+    names, kwargs = node.attrs["tensor_kwargs"], node.attrs["kwargs"]
+    pos, named = node.inputs[: len(node.inputs) - len(names)], list(zip(names, node.inputs[-len(names):], strict=True))
+
+    def run(v):
+        ctx = cls()
+        ctx.needs_grad = needs
+        v[out] = ctx.forward(*[v[i] for i in pos], **kwargs, **{k: v[i] for k, i in named})
+        v[ctx_slot] = ctx
     return run
 
 
@@ -149,6 +164,7 @@ class Program:
         self.inputs = list(graph.inputs.items())
         self.captured = list(graph.captured.items())
         self.constants = list(graph.constants.items())
+        self.release = graph.release
 
     def run(self, args: list) -> list:
         """Replay on ``args`` (the flattened argument arrays/tensors); returns the output arrays."""
@@ -160,9 +176,12 @@ class Program:
             v[slot] = t.data
         for slot, a in self.constants:
             v[slot] = a
-        for step, needs_args in self.steps:
-            if needs_args:
-                step(v, args)
-            else:
-                step(v)
+        if self.release is None:
+            for step, needs_args in self.steps:
+                step(v, args) if needs_args else step(v)
+            return [v[s] for s in self.graph.output_slots]
+        for (step, needs_args), release in zip(self.steps, self.release, strict=True):
+            step(v, args) if needs_args else step(v)
+            for s in release:
+                v[s] = None
         return [v[s] for s in self.graph.output_slots]

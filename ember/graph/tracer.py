@@ -138,21 +138,28 @@ class Tracer:
 
     # ------------------------------------------------------------------ hooks called by autograd
     def apply(self, cls, inputs, kwargs) -> Tensor:
-        """:meth:`Function.apply` while tracing: run it eagerly and append an ``op`` node."""
+        """:meth:`Function.apply` while tracing: run it eagerly and append an ``op`` node.
+
+        Keyword arguments that are Tensors (ops pass masks this way while tracing, see
+        ``ember.ops.recurrent``) become inputs of the node, after the positional ones.
+        """
         from ember.autograd import grad_mode
 
         ctx = cls()
         needs = tuple([t.requires_grad for t in inputs])
         record = True in needs and grad_mode._STATE["enabled"]
         ctx.needs_grad = needs
-        out = ctx.forward(*[raw(t) for t in inputs], **kwargs)
+        names = tuple(k for k, v in kwargs.items() if isinstance(v, Tensor))  # array keywords (masks)
+        static = {k: v for k, v in kwargs.items() if k not in names}
+        out = ctx.forward(*[raw(t) for t in inputs], **static, **{k: raw(kwargs[k]) for k in names})
         result = self._new_tensor(out, record)
         if record:
             ctx.parents = inputs
             result._ctx = ctx
-        ins = [self.slot(t) for t in inputs]
+        ins = [self.slot(t) for t in inputs] + [self.slot(kwargs[k]) for k in names]
         value, ctx_slot = self.graph.new_slot(), self.graph.new_slot()
-        self.graph.nodes.append(Node("op", cls, ins, [value, ctx_slot], {"kwargs": kwargs, "needs": needs}))
+        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names}
+        self.graph.nodes.append(Node("op", cls, ins, [value, ctx_slot], attrs))
         self._bind(result, value)
         self.ctx_slot[id(ctx)] = ctx_slot
         self.keep.append(ctx)

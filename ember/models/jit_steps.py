@@ -10,7 +10,9 @@ exactly as in eager mode, on the replayed loss, predictions and gradients.
 
 from __future__ import annotations
 
-from ember.graph import function
+import warnings
+
+from ember.graph import GraphFallbackWarning, function
 from ember.utils import batching
 
 
@@ -27,7 +29,7 @@ class JitSteps:
         self.test = function(self._test_core)
         self.predict = function(self._predict_core)
 
-    def _train_core(self, x, y, sample_weight):
+    def _train_core(self, x, y, sample_weight, trainable_ids):
         m = self.model
         m._clear_losses()
         y_pred = m(x, training=True)
@@ -59,7 +61,9 @@ class JitSteps:
         """:meth:`Trainer.train_step` with the forward/backward replayed."""
         m = self.model
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
-        loss, y_pred, grads, output_losses = self.train(x, y, sample_weight)
+        # the trainable set is part of the signature: freezing a layer between calls retraces
+        trainable = tuple(id(v) for v in m.trainable_weights)
+        loss, y_pred, grads, output_losses = self.train(x, y, sample_weight, trainable)
         if m._multi_output:
             m._output_losses = output_losses
         m.optimizer.apply(grads, m.trainable_weights)
@@ -83,9 +87,9 @@ class JitSteps:
 def resolve_jit_compile(model, jit_compile, run_eagerly: bool) -> bool:
     """Whether ``compile(jit_compile=...)`` turns graph mode on.
 
-    ``True`` always (a custom ``train_step`` is then traced as a whole and falls back to eager,
-    with a warning, if it reads tensor values in Python); ``False`` never; ``'auto'`` (Keras's
-    default) when the model uses the built-in steps and ``run_eagerly`` is off.
+    ``True`` and ``'auto'`` (Keras's default) turn it on when ``run_eagerly`` is off, the model uses
+    the built-in steps and has no ``stateful=True`` layer (its states live in Python attributes,
+    which a replay would not update); ``True`` warns when it cannot. ``False`` never.
 
     Raises:
         ValueError: for any other value.
@@ -94,9 +98,13 @@ def resolve_jit_compile(model, jit_compile, run_eagerly: bool) -> bool:
         raise ValueError(f"compile: `jit_compile` must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
     if run_eagerly or jit_compile is False:
         return False
-    if jit_compile is True:
-        return True
     from ember.models.trainer import Trainer
 
     cls = type(model)
-    return all(getattr(cls, name) is getattr(Trainer, name) for name in ("train_step", "test_step", "predict_step"))
+    custom = [n for n in ("train_step", "test_step", "predict_step") if getattr(cls, n) is not getattr(Trainer, n)]
+    stateful = [layer.name for layer in model._flatten_layers() if getattr(layer, "stateful", False)]
+    if jit_compile is True and (custom or stateful):
+        why = f"custom {custom}" if custom else f"stateful layers {stateful} keep their states in Python"
+        warnings.warn(f"Model '{model.name}': jit_compile=True runs eagerly: {why}.", GraphFallbackWarning,
+                      stacklevel=3)  # fmt: skip
+    return not custom and not stateful

@@ -25,7 +25,7 @@ def _validate_now(epoch: int, validation_freq) -> bool:
     return (epoch + 1) in validation_freq
 
 
-_JIT_DEFAULT = False  # Keras's default is "auto"; see docs/graph_mode.md
+_JIT_DEFAULT = "auto"  # Keras 3 default; see docs/graph_mode.md
 _COMPILE_EXTRAS = {"weighted_metrics", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 

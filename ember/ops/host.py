@@ -8,6 +8,7 @@ again at each replay, instead of a value frozen at trace time (ember/graph/trace
 
 from __future__ import annotations
 
+from ember import backend
 from ember.autograd import Tensor, tracing
 
 
@@ -28,3 +29,19 @@ def host_op(kernel, *tensors, random: bool = False, **kwargs) -> Tensor:
     if tracer is not None:
         return tracer.host_op(kernel, tensors, kwargs, random)
     return Tensor._wrap(kernel(*[t.data for t in tensors], **kwargs))
+
+
+def xp_call(*arrays, fn: str, **kwargs):
+    """``xp.<fn>(*arrays, **kwargs)`` as an array of the arrays' module (comparisons, ``isnan``, ``floor``)."""
+    xp = backend.namespace(arrays[0] if hasattr(arrays[0], "dtype") else arrays[-1])
+    return xp.asarray(getattr(xp, fn)(*arrays, **kwargs))
+
+
+def method_call(array, method: str, **kwargs):
+    """``array.<method>(**kwargs)`` as an array (``argmax``, ``any``, ``astype``)."""
+    return backend.namespace(array).asarray(getattr(array, method)(**kwargs))
+
+
+def as_operand(x) -> Tensor:
+    """A Tensor for a host op's operand (Python scalars and arrays become constant tensors)."""
+    return x if isinstance(x, Tensor) else Tensor(x)

@@ -53,6 +53,20 @@ class IndexAdd(Function):
         return GetItem.apply(g, index=self.index)
 
 
+class Take(Function):
+    # ``x[..., idx, ...]`` with the indices as a tensor input (not a keyword), so that graph mode
+    # replays it with each batch's indices (an Embedding's token ids).
+    def forward(self, a, idx, axis):
+        self.shape, self.index = a.shape, (slice(None),) * axis + (idx,)
+        return a[self.index]
+
+    def backward(self, g):
+        return _scatter_add(g, self.shape, self.index), None
+
+    def backward_graph(self, g):
+        return IndexAdd.apply(g, shape=self.shape, index=self.index), None
+
+
 class Concatenate(Function):
     def forward(self, *arrays, axis):
         xp = backend.namespace(arrays[0])
@@ -118,8 +132,11 @@ def take(x, indices, axis=None) -> Tensor:
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = normalize_axis(axis, x.ndim)[0]
-    idx = _unwrap_index(indices)
-    idx = backend.namespace(array_of(x)).asarray(idx)
+    if isinstance(indices, Tensor):
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"take: indices must be integers. Received: dtype={indices.dtype}")
+        return Take.apply(x, indices, axis=axis)
+    idx = backend.namespace(array_of(x)).asarray(_unwrap_index(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers. Received: dtype={idx.dtype}")
     return GetItem.apply(x, index=(slice(None),) * axis + (idx,))

@@ -5,6 +5,7 @@ import pytest
 
 import ember
 from ember import layers, models
+from ember.graph import GraphFallbackWarning
 
 STEPS, BATCH = 100, 8
 
@@ -48,14 +49,15 @@ def _transformer():
 
 
 def _bn_dropout():
-    return models.Sequential([layers.Input((6,)), layers.Dense(8), layers.BatchNormalization(), layers.Activation("relu"),
-                              layers.Dropout(0.3), layers.GaussianNoise(0.1), layers.Dense(1, activation="sigmoid")]), \
-        (6,), "binary"  # fmt: skip
+    stack = [layers.Input((6,)), layers.Dense(8), layers.BatchNormalization(), layers.Activation("relu"),
+             layers.Dropout(0.3), layers.GaussianNoise(0.1), layers.Dense(1, activation="sigmoid")]  # fmt: skip
+    return models.Sequential(stack), (6,), "binary"
 
 
 LOSSES = {"classes": ember.losses.SparseCategoricalCrossentropy(from_logits=True), "regression": "mse",
           "binary": "binary_crossentropy"}  # fmt: skip
-FAMILIES = {"mlp": _mlp, "cnn": _cnn, "lstm": _lstm, "gru": _gru, "transformer": _transformer, "bn_dropout": _bn_dropout}
+FAMILIES = {"mlp": _mlp, "cnn": _cnn, "lstm": _lstm, "gru": _gru, "transformer": _transformer,
+            "bn_dropout": _bn_dropout}  # fmt: skip
 
 
 def _train(family, jit):
@@ -96,7 +98,7 @@ def test_batchnorm_statistics_and_dropout_masks_change_at_every_replay():
     for i in range(4):
         model.train_on_batch(x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
         seen.append(bn.moving_mean.numpy().copy())
-    assert all(not np.array_equal(a, b) for a, b in zip(seen, seen[1:]))
+    assert all(not np.array_equal(a, b) for a, b in zip(seen, seen[1:], strict=False))
     fn = ember.function(lambda t: model.layers[3](t, training=True))
     ones = ember.tensor(np.ones((4, 8), dtype="float32"))
     masks = [fn(ones).numpy() for _ in range(3)]
@@ -106,9 +108,9 @@ def test_batchnorm_statistics_and_dropout_masks_change_at_every_replay():
 def test_auto_and_false_and_custom_steps():
     model, _, _ = _mlp()
     model.compile(optimizer="adam", loss="mse")
-    assert model._jit is None  # ember's default keeps eager until "auto" is the default (docs/graph_mode.md)
-    model.compile(optimizer="adam", loss="mse", jit_compile="auto")
-    assert model._jit is not None
+    assert model._jit is not None  # "auto", Keras's default
+    model.compile(optimizer="adam", loss="mse", jit_compile=False)
+    assert model._jit is None
     model.compile(optimizer="adam", loss="mse", jit_compile="auto", run_eagerly=True)
     assert model._jit is None
     with pytest.raises(ValueError, match="jit_compile"):
@@ -121,3 +123,22 @@ def test_auto_and_false_and_custom_steps():
     custom = Custom([layers.Input((6,)), layers.Dense(3)])
     custom.compile(optimizer="adam", loss="mse", jit_compile="auto")
     assert custom._jit is None
+    with pytest.warns(GraphFallbackWarning, match="custom"):
+        custom.compile(optimizer="adam", loss="mse", jit_compile=True)
+    assert custom._jit is None
+    rnn = models.Sequential([layers.Input((4, 3), batch_size=2), layers.LSTM(2, stateful=True)])
+    rnn.compile(optimizer="adam", loss="mse")
+    assert rnn._jit is None
+
+
+def test_freezing_a_layer_between_steps_retraces():
+    model, shape, kind = _mlp()
+    model.compile(optimizer="sgd", loss=LOSSES[kind])
+    x, y = _data(shape, kind)
+    model.train_on_batch(x[:BATCH], y[:BATCH])
+    model.layers[0].trainable = False
+    frozen = [w.copy() for w in model.layers[0].get_weights()]
+    model.train_on_batch(x[BATCH:2 * BATCH], y[BATCH:2 * BATCH])
+    assert model._jit.train.trace_count == 2
+    for a, b in zip(frozen, model.layers[0].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -2,7 +2,8 @@
 
 :func:`optimize` runs them in order on a copy of the traced graph:
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
-dead-code elimination (:mod:`.dce`). Each pass keeps the program's observable behaviour:
+dead-code elimination (:mod:`.dce`), then the liveness analysis (:mod:`.liveness`) that lets the
+replay release each value after its last use. Each pass keeps the program's observable behaviour:
 outputs, in-place effects, ``.grad`` updates and the order of RNG draws.
 """
 
@@ -13,11 +14,13 @@ import dataclasses
 from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
+from ember.graph.passes.liveness import analyse as analyse_liveness
 
 PASSES = {
     "constant_folding": fold_constants,
     "cse": eliminate_common_subexpressions,
     "dce": eliminate_dead_code,
+    "liveness": analyse_liveness,
 }
 _ENABLED = dict.fromkeys(PASSES, True)
 

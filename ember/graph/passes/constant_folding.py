@@ -22,8 +22,8 @@ def fold_constants(graph, born_ids=frozenset()):
     backward_ctx = {n.inputs[0] for n in graph.nodes if n.kind == "grad"}
     kept, folded = [], 0
     for node in graph.nodes:
-        if (node.kind == "op" and node.outputs[1] not in backward_ctx and node.outputs[0] not in targets
-                and all(s in graph.constants for s in node.inputs)):  # fmt: skip
+        if (node.kind == "op" and not node.attrs.get("tensor_kwargs") and node.outputs[1] not in backward_ctx
+                and node.outputs[0] not in targets and all(s in graph.constants for s in node.inputs)):  # fmt: skip
             ctx = node.op()
             ctx.needs_grad = node.attrs["needs"]
             graph.constants[node.outputs[0]] = ctx.forward(*[graph.constants[s] for s in node.inputs],

@@ -13,7 +13,7 @@ from __future__ import annotations
 def _key(node):
     try:
         kwargs = tuple(sorted(node.attrs["kwargs"].items()))
-        key = (node.op, tuple(node.inputs), kwargs, node.attrs["needs"])
+        key = (node.op, tuple(node.inputs), kwargs, node.attrs["needs"], node.attrs.get("tensor_kwargs"))
         hash(key)
     except TypeError:
         return None
