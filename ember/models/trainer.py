@@ -29,6 +29,12 @@ _JIT_DEFAULT = "auto"  # Keras 3 default; see docs/graph_mode.md
 _COMPILE_EXTRAS = {"weighted_metrics", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
+def _steps_per_execution(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"compile: `steps_per_execution` must be an int >= 1. Received: {value!r}")
+    return value
+
+
 def _single(value):
     """The one entry of a one-output list/dict (``loss={'dense': 'mse'}`` on a single-output model)."""
     if isinstance(value, dict) and len(value) == 1:
@@ -56,6 +62,7 @@ class Trainer(Evaluator):
     compiled = False
     _initial_epoch = None
     _jit = None
+    _steps_per_execution = 1
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False, **kwargs):
         """Configure training.
@@ -72,10 +79,12 @@ class Trainer(Evaluator):
                 list of lists (a flat list applies to every output).
             loss_weights: scalar factors of each output's loss (list or dict); the
                 total loss is ``sum(weight_i * loss_i)``. Defaults to ``1`` each.
-            run_eagerly: accepted for Keras compatibility; ember always runs eagerly.
+            run_eagerly: ``True`` runs the steps eagerly (no graph mode). Defaults to ``False``.
             **kwargs: Keras's ``weighted_metrics`` (added to ``metrics``; every ember metric
-                weighs samples by ``sample_weight``), ``steps_per_execution``, ``jit_compile``
-                and ``auto_scale_loss`` (accepted, no effect in an eager NumPy engine).
+                weighs samples by ``sample_weight``); ``jit_compile`` (``'auto'``, the default,
+                ``True`` or ``False``: graph mode for the built-in steps, docs/graph_mode.md);
+                ``steps_per_execution`` (batch callbacks and the progress bar see one batch per
+                this many steps, as in Keras; defaults to 1); ``auto_scale_loss`` (accepted, no effect).
 
         Raises:
             ValueError: for unknown optimizer, loss or metric names (listing valid
@@ -105,6 +114,7 @@ class Trainer(Evaluator):
         self.compiled = True
         self.stop_training = False
         self._jit = None
+        self._steps_per_execution = _steps_per_execution(kwargs.get("steps_per_execution", 1))
         if resolve_jit_compile(self, kwargs.get("jit_compile", _JIT_DEFAULT), run_eagerly):
             self._jit = JitSteps(self)
 
@@ -312,14 +322,17 @@ class Trainer(Evaluator):
         self.reset_metrics()
         cb.on_epoch_begin(epoch)
         logs = {}
+        spe = self._steps_per_execution  # Keras: callbacks see one batch per execution of spe steps
         for step, batch in enumerate(batching.epoch_batches(arrays, batch_size, shuffle)):
             if step >= steps:
                 break
-            cb.on_train_batch_begin(step)
+            if step % spe == 0:
+                cb.on_train_batch_begin(step)
             logs = self.train_step(batching.pack_x_y_sample_weight(*batch))
-            cb.on_train_batch_end(step, logs)
-            if self.stop_training:
-                break
+            if (step + 1) % spe == 0 or step + 1 == steps:
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
         self._epoch_logs = logs
 
     # ------------------------------------------------------------------ config

@@ -142,3 +142,19 @@ def test_freezing_a_layer_between_steps_retraces():
     assert model._jit.train.trace_count == 2
     for a, b in zip(frozen, model.layers[0].get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_steps_per_execution_groups_batch_callbacks():
+    ends = []
+
+    class Count(ember.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(batch)
+
+    model, shape, kind = _mlp()
+    model.compile(optimizer="adam", loss=LOSSES[kind], steps_per_execution=4)
+    x, y = _data(shape, kind)
+    model.fit(x[:80], y[:80], batch_size=BATCH, verbose=0, callbacks=[Count()])
+    assert ends == [3, 7, 9] and model.optimizer.iterations == 10
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.compile(optimizer="adam", loss="mse", steps_per_execution=0)
