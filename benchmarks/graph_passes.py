@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
 from benchmarks import bench_ember as B
 from benchmarks import harness as H
+
+_THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 
 
 def _configs():
@@ -66,13 +69,15 @@ def run(workload: str, rounds: int, steps: int) -> list[dict]:
     out = []
     for config in steps_by:
         fn = getattr(steps_by[config], "__closure__", None)
-        nodes = None
+        nodes = stats = None
         for cell in fn or ():
             f = cell.cell_contents
             if hasattr(f, "_cache") and f._cache:
-                nodes = len(next(iter(f._cache.values())).graph.nodes)
+                concrete = next(iter(f._cache.values()))
+                nodes, stats = len(concrete.graph.nodes), concrete.pass_stats
         out.append({"workload": workload, "config": config, "wall_ms": round(statistics.median(wall[config]), 3),
-                    "cpu_ms": round(statistics.median(cpu[config]), 3), "nodes": nodes, **load})  # fmt: skip
+                    "cpu_ms": round(statistics.median(cpu[config]), 3), "nodes": nodes, "pass_stats": stats,
+                    "threads": _THREADS, **load})  # fmt: skip
     return out
 
 
@@ -85,7 +90,7 @@ def main(argv=None) -> None:
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(2)
+        threadpool_limits(_THREADS)
     except ImportError:
         pass
     for w in args.workload:

@@ -84,6 +84,7 @@ class Function:
         self.reduce_retracing = bool(reduce_retracing)
         self.name = name or getattr(fn, "__name__", "function")
         self.trace_count = 0
+        self.retrace_warning_at: int | None = RETRACE_WARNING_AT  # None: never warn (the trainer's steps)
         self.untraceable: str | None = None
         self._cache: OrderedDict = OrderedDict()
         self._seen: set = set()
@@ -139,7 +140,7 @@ class Function:
 
     def _trace(self, args, kwargs, tree, leaves):
         self.trace_count += 1
-        if self.trace_count == RETRACE_WARNING_AT:
+        if self.trace_count == self.retrace_warning_at:
             warnings.warn(f"ember.function '{self.name}' has been traced {self.trace_count} times: each new "
                           "shape or Python argument value retraces. Pass tensors of fixed shapes, or use "
                           "reduce_retracing=True.", RetracingWarning, stacklevel=3)  # fmt: skip

@@ -26,8 +26,12 @@ class JitSteps:
     def __init__(self, model):
         self.model = model
         self.train = function(self._train_core)
-        self.test = function(self._test_core)
-        self.predict = function(self._predict_core)
+        # evaluation and prediction see one-off batch sizes (a last partial batch, predict(x[:1])):
+        # a shape is traced when it comes back
+        self.test = function(self._test_core, reduce_retracing=True)
+        self.predict = function(self._predict_core, reduce_retracing=True)
+        for fn in (self.train, self.test, self.predict):
+            fn.retrace_warning_at = None  # batch shapes come from the data, not from a bug in user code
 
     def _train_core(self, x, y, sample_weight, trainable_ids):
         m = self.model
