@@ -13,6 +13,9 @@ STEPS, BATCH = 100, 8
 def _data(shape, kind, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((STEPS * BATCH, *shape)).astype("float32")
+    if kind == "tokens":  # token ids with zero padding at the end (masked)
+        x = rng.integers(1, 7, (STEPS * BATCH, *shape)) * (np.arange(shape[0]) < rng.integers(2, 6, (STEPS * BATCH, 1)))
+        return x.astype("int32"), rng.integers(0, 3, STEPS * BATCH)
     if kind == "classes":
         y = rng.integers(0, 3, STEPS * BATCH)
     elif kind == "binary":
@@ -48,6 +51,11 @@ def _transformer():
     return models.Model(inp, layers.Dense(3)(h)), (4, 8), "classes"
 
 
+def _embedding_masked_lstm():
+    return models.Sequential([layers.Input((5,), dtype="int32"), layers.Embedding(7, 4, mask_zero=True),
+                              layers.LSTM(5, recurrent_dropout=0.2), layers.Dense(3)]), (5,), "tokens"  # fmt: skip
+
+
 def _bn_dropout():
     stack = [layers.Input((6,)), layers.Dense(8), layers.BatchNormalization(), layers.Activation("relu"),
              layers.Dropout(0.3), layers.GaussianNoise(0.1), layers.Dense(1, activation="sigmoid")]  # fmt: skip
@@ -55,9 +63,10 @@ def _bn_dropout():
 
 
 LOSSES = {"classes": ember.losses.SparseCategoricalCrossentropy(from_logits=True), "regression": "mse",
-          "binary": "binary_crossentropy"}  # fmt: skip
+          "binary": "binary_crossentropy", "tokens": ember.losses.SparseCategoricalCrossentropy(from_logits=True)}
+# fmt: skip
 FAMILIES = {"mlp": _mlp, "cnn": _cnn, "lstm": _lstm, "gru": _gru, "transformer": _transformer,
-            "bn_dropout": _bn_dropout}  # fmt: skip
+            "bn_dropout": _bn_dropout, "embedding_masked_lstm": _embedding_masked_lstm}  # fmt: skip
 
 
 def _train(family, jit):
