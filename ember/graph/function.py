@@ -85,6 +85,7 @@ class Function:
         self.name = name or getattr(fn, "__name__", "function")
         self.trace_count = 0
         self.retrace_warning_at: int | None = RETRACE_WARNING_AT  # None: never warn (the trainer's steps)
+        self.warn_on_fallback = True  # False: fall back to eager silently (compile(jit_compile="auto"))
         self.untraceable: str | None = None
         self._cache: OrderedDict = OrderedDict()
         self._seen: set = set()
@@ -168,9 +169,10 @@ class Function:
             tracer.release()
         if tracer.untraceable is not None:
             self.untraceable = tracer.untraceable
-            warnings.warn(f"ember.function '{self.name}' runs eagerly from now on: {tracer.untraceable}. "
-                          "A replayed graph would not run that Python again (data-dependent control flow).",
-                          GraphFallbackWarning, stacklevel=3)  # fmt: skip
+            if self.warn_on_fallback:
+                warnings.warn(f"ember.function '{self.name}' runs eagerly from now on: {tracer.untraceable}. "
+                              "A replayed graph would not run that Python again (data-dependent control flow).",
+                              GraphFallbackWarning, stacklevel=3)  # fmt: skip
             return result, None
         graph = tracer.graph
         optimized, stats = optimize(graph, born.ids)

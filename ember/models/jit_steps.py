@@ -21,9 +21,11 @@ class JitSteps:
 
     Args:
         model: a compiled :class:`~ember.models.Model`.
+        warn: warn (``GraphFallbackWarning``) when a step reads tensor values in Python and so
+            runs eagerly (``jit_compile=True``); ``False`` falls back silently (``'auto'``).
     """
 
-    def __init__(self, model):
+    def __init__(self, model, warn: bool = True):
         self.model = model
         self.train = function(self._train_core)
         # evaluation and prediction see one-off batch sizes (a last partial batch, predict(x[:1])):
@@ -32,6 +34,7 @@ class JitSteps:
         self.predict = function(self._predict_core, reduce_retracing=True)
         for fn in (self.train, self.test, self.predict):
             fn.retrace_warning_at = None  # batch shapes come from the data, not from a bug in user code
+            fn.warn_on_fallback = warn
 
     def _train_core(self, x, y, sample_weight, trainable_ids):
         m = self.model

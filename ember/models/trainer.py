@@ -115,8 +115,9 @@ class Trainer(Evaluator):
         self.stop_training = False
         self._jit = None
         self._steps_per_execution = _steps_per_execution(kwargs.get("steps_per_execution", 1))
-        if resolve_jit_compile(self, kwargs.get("jit_compile", _JIT_DEFAULT), run_eagerly):
-            self._jit = JitSteps(self)
+        jit = kwargs.get("jit_compile", _JIT_DEFAULT)
+        if resolve_jit_compile(self, jit, run_eagerly):
+            self._jit = JitSteps(self, warn=jit is True)
 
     # ------------------------------------------------------------------ metrics
     @property

@@ -167,3 +167,33 @@ def test_steps_per_execution_groups_batch_callbacks():
     assert ends == [3, 7, 9] and model.optimizer.iterations == 10
     with pytest.raises(ValueError, match="steps_per_execution"):
         model.compile(optimizer="adam", loss="mse", steps_per_execution=0)
+
+
+class _Branchy(layers.Layer):
+    """Data-dependent Python: a replayed graph would keep the first batch's branch."""
+
+    def call(self, x):
+        return x * 2.0 if float(x.mean()) > 0 else x * -1.0
+
+
+def test_data_dependent_layer_falls_back_to_eager_silently_with_auto_and_loudly_with_true():
+    def build():
+        ember.utils.set_random_seed(0)
+        return models.Sequential([layers.Input((6,)), _Branchy(), layers.Dense(1)])
+
+    x, y = _data((6,), "regression")
+    x[::2] = np.abs(x[::2]) + 1.0  # batches alternate in sign of their mean
+    x[1::2] = -np.abs(x[1::2]) - 1.0
+    results = {}
+    for jit in (False, "auto", True):
+        model = build()
+        model.compile(optimizer="sgd", loss="mse", jit_compile=jit)
+        if jit is True:
+            with pytest.warns(GraphFallbackWarning, match="_Branchy|call"):
+                model.fit(x[:80], y[:80], batch_size=1, verbose=0, shuffle=False)
+        else:
+            model.fit(x[:80], y[:80], batch_size=1, verbose=0, shuffle=False)
+        results[jit] = model.get_weights()
+    for jit in ("auto", True):
+        for a, b in zip(results[False], results[jit], strict=True):
+            np.testing.assert_array_equal(a, b)
