@@ -108,4 +108,29 @@ def test_results_are_identical_with_each_pass_off(name):
 
 def test_unknown_pass_name():
     with pytest.raises(ValueError, match="unknown pass"):
-        passes.set_enabled("fusion", False)
+        passes.set_enabled("loop_unrolling", False)
+
+
+def test_fusion_turns_add_relu_into_one_node_with_identical_values_and_gradients():
+    conv = ember.layers.Conv2D(3, 2, activation="relu")
+    x = ember.tensor(np.random.default_rng(0).standard_normal((2, 5, 5, 2)).astype("float32"))
+    conv(x)
+
+    def step(t):
+        loss = (conv(t) ** 2).mean()
+        loss.backward()
+        grads = [w.grad for w in conv.trainable_weights]
+        for w in conv.trainable_weights:
+            w.grad = None
+        return loss, grads
+
+    fn = ember.function(step)
+    c = fn.get_concrete_function(x)
+    assert c.pass_stats["fusion"] == 1
+    assert "AddReLU" in _ops(c.graph) and "ReLU" not in _ops(c.graph) and "Add" not in _ops(c.graph)
+    assert sum(n.kind == "grad" for n in c.graph.nodes) == sum(n.kind == "grad" for n in c.unoptimized_graph.nodes) - 1
+    loss, grads = fn(x)  # replay
+    ref_loss, ref_grads = step(x)  # eager
+    np.testing.assert_array_equal(loss.numpy(), ref_loss.numpy())
+    for g, r in zip(grads, ref_grads, strict=True):
+        np.testing.assert_array_equal(g.numpy(), r.numpy())

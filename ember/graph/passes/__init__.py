@@ -2,9 +2,10 @@
 
 :func:`optimize` runs them in order on a copy of the traced graph:
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
-dead-code elimination (:mod:`.dce`), then the liveness analysis (:mod:`.liveness`) that lets the
-replay release each value after its last use. Each pass keeps the program's observable behaviour:
-outputs, in-place effects, ``.grad`` updates and the order of RNG draws.
+dead-code elimination (:mod:`.dce`), ``Add -> ReLU`` fusion (:mod:`.fusion`), then the liveness
+analysis (:mod:`.liveness`) that lets the replay release each value after its last use. Each pass
+keeps the program's observable behaviour: outputs, in-place effects, ``.grad`` updates and the
+order of RNG draws.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import dataclasses
 from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
+from ember.graph.passes.fusion import fuse_add_relu
 from ember.graph.passes.liveness import analyse as analyse_liveness
 
 PASSES = {
     "constant_folding": fold_constants,
     "cse": eliminate_common_subexpressions,
     "dce": eliminate_dead_code,
+    "fusion": fuse_add_relu,
     "liveness": analyse_liveness,
 }
 _ENABLED = dict.fromkeys(PASSES, True)
