@@ -201,3 +201,23 @@ def test_errors_inside_the_traced_function_point_at_the_users_line():
     with pytest.raises(Exception) as info:
         f(ember.tensor(np.ones((2, 3), dtype="float32")))
     assert any(entry.name == "f" for entry in info.traceback)
+
+
+def test_optimizer_update_inside_a_traced_function_runs_eagerly_never_stale():
+    w = ember.Variable(np.ones((3, 1), dtype="float32"))
+    opt = ember.optimizers.SGD(learning_rate=0.1)
+
+    @ember.function
+    def step(x):
+        loss = (x @ w).mean()
+        loss.backward()
+        opt.apply([w.grad], [w])  # reads the gradient as an array: not replayable
+        w.grad = None
+        return loss
+
+    x = ember.tensor(np.ones((2, 3), dtype="float32"))
+    with pytest.warns(GraphFallbackWarning):
+        step(x)
+    step(x)
+    np.testing.assert_allclose(w.numpy(), np.full((3, 1), 1.0 - 2 * 0.1), rtol=1e-6)
+    assert opt.iterations == 2
