@@ -9,6 +9,9 @@ Variants:
                  it (the peers' ``torch eager_mallopt``); changes the whole process, so run it alone.
                  Since ember.backend.allocator applies the same settings at import, this equals ``eager``;
                  run with ``EMBER_MALLOPT=0`` to measure ember without them.
+  graph          graph mode (issue 14): the eager step's forward, loss and backward in ``ember.function``
+                 (traced on the first warm-up step, replayed after it), then ``optimizer.apply``;
+                 W6: the forward in ``ember.function``.
 
 Usage: python -m benchmarks.bench_ember --workload W2 W3 --variant eager --repeat 3 [--smoke]
 """
@@ -24,7 +27,7 @@ import numpy as np
 from benchmarks import harness as H
 
 FRAMEWORK = "ember"
-VARIANTS = ["eager", "tob", "eager_mallopt"]
+VARIANTS = ["eager", "tob", "eager_mallopt", "graph"]
 
 
 def mallopt() -> bool:
@@ -98,6 +101,30 @@ def eager_train_step(model, loss_fn, optimizer):
     return step
 
 
+def graph_train_step(model, loss_fn, optimizer):
+    """The timed step of the graph variant (issue 14): forward, loss and backward traced once with
+    ``ember.function`` and replayed on arrays; the optimizer update runs after each replay."""
+    import ember
+
+    weights = model.trainable_weights
+
+    @ember.function
+    def forward_backward(x, y):
+        loss = loss_fn(y, model(x, training=True))
+        loss.backward()
+        grads = [w.grad for w in weights]
+        for w in weights:
+            w.grad = None
+        return loss, grads
+
+    def step(x, y):
+        loss, grads = forward_backward(x, y)
+        optimizer.apply(grads, weights)
+        return loss
+
+    return step
+
+
 def _timed(step, args, batch):
     runs = []
     for r in range(args.repeat):
@@ -122,7 +149,7 @@ def run_train(workload: str, variant: str, args) -> dict:
     else:
         X = [ember.tensor(a) for a in xs]
         Y = [ember.tensor(a) for a in ys]
-        train = eager_train_step(model, loss_fn, optimizer)
+        train = (graph_train_step if variant == "graph" else eager_train_step)(model, loss_fn, optimizer)
 
         def step(i):
             last["loss"] = train(X[i % len(X)], Y[i % len(Y)])
@@ -145,9 +172,14 @@ def run_infer(workload: str, variant: str, args) -> dict:
     else:
         X = [ember.tensor(a) for a in xs]
 
-        def step(i):
+        def forward(x):
             with ember.no_grad():
-                model(X[i % len(X)], training=False)
+                return model(x, training=False)
+
+        forward = ember.function(forward) if variant == "graph" else forward
+
+        def step(i):
+            forward(X[i % len(X)])
 
     payload = _timed(step, args, H.BATCH[workload])
     payload["impl"] = impl or ["ember.layers"]

@@ -14,10 +14,11 @@ from collections import defaultdict
 from benchmarks import harness as H
 
 DISTURBED = 0.10
-ORDER = [("ember", "eager"), ("ember", "tob"), ("ember", "eager_mallopt"), ("torch", "eager"),
+ORDER = [("ember", "eager"), ("ember", "graph"), ("ember", "tob"), ("ember", "eager_mallopt"), ("torch", "eager"),
          ("torch", "eager_mallopt"), ("torch", "compile"), ("keras", "fit"), ("keras", "tob"), ("keras", "custom"),
          ("keras", "eager"), ("tinygrad", "jit")]  # fmt: skip
-LABEL = {("ember", "eager"): "ember eager loop", ("ember", "tob"): "ember train_on_batch / predict_on_batch",
+LABEL = {("ember", "eager"): "ember eager loop", ("ember", "graph"): "ember graph mode (ember.function)",
+         ("ember", "tob"): "ember train_on_batch / predict_on_batch",
          ("ember", "eager_mallopt"): "ember eager + mallopt", ("torch", "eager"): "torch eager",
          ("torch", "eager_mallopt"): "torch eager + mallopt", ("torch", "compile"): "torch.compile",
          ("keras", "fit"): "keras fit / predict", ("keras", "tob"): "keras train_on_batch / predict_on_batch",
@@ -101,6 +102,21 @@ def timing_section(t: Table) -> list[str]:
             f"| {w} | {fmt(e / tor, 2) if e and tor else '-'} | {fmt(e / best, 2) if e and best else '-'} | "
             f"{who or '-'} | {fmt(et / kt, 2) if et and kt else '-'} | {fmt(max(other), 2) if other else '-'} |"
         )
+    return out + graph_ratios(t)
+
+
+def graph_ratios(t: Table) -> list[str]:
+    """Graph mode (issue 14) against ember eager and the peers, when the run has it."""
+    if ("ember", "graph") not in t.present:
+        return []
+    out = ["", "## Ratios: ember graph mode / peer (median ms; < 1 = ember faster)", "",
+           "| workload | graph / ember eager | graph / torch eager | graph / best peer | best peer |",
+           "|---|---|---|---|---|"]  # fmt: skip
+    for w in t.workloads:
+        g, e, tor = (t.median(fw, v, w) for fw, v in (("ember", "graph"), ("ember", "eager"), ("torch", "eager")))
+        best, who = t.best_peer(w)
+        out.append(f"| {w} | {fmt(g / e, 2) if g and e else '-'} | {fmt(g / tor, 2) if g and tor else '-'} | "
+                   f"{fmt(g / best, 2) if g and best else '-'} | {who or '-'} |")  # fmt: skip
     return out
 
 

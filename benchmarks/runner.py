@@ -26,7 +26,8 @@ from benchmarks import report
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS = [["W1"], ["W2"], ["W3"], ["W4"], ["W5"], ["W6"], ["W7"]]
 # (framework, variant, scope): scope "all", "train+W6" or "W6"
-CONFIGS = [("ember", "eager", "all"), ("ember", "tob", "train+W6"), ("torch", "eager", "all"),
+CONFIGS = [("ember", "eager", "all"), ("ember", "tob", "train+W6"), ("ember", "graph", "train+W6"),
+           ("torch", "eager", "all"),
            ("keras", "fit", "all"), ("keras", "tob", "train+W6"), ("keras", "custom", "all")]  # fmt: skip
 OPTIONAL = [("ember", "eager_mallopt", "all"), ("torch", "eager_mallopt", "all"), ("keras", "eager", "W6")]
 

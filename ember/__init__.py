@@ -63,6 +63,8 @@ __all__ = [
     "Regularizer",
     "Initializer",
     "Constraint",
+    "function",
+    "graph",
 ]
 
 # The high-level packages are imported on first access (``ember.layers``, ``from ember import models``),
@@ -71,8 +73,9 @@ __all__ = [
 _LAZY = (
     "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints", "explain", "mixed_precision",
+    "graph",
 )  # fmt: skip
-_LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models"}
+_LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models", "function": "graph"}
 _LAZY_NAMES.update(Layer="layers", KerasTensor="layers", InputSpec="layers", Loss="losses", Metric="metrics",
                    Optimizer="optimizers", Regularizer="regularizers", Initializer="initializers",
                    Constraint="constraints")  # fmt: skip

@@ -13,6 +13,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import Tensor
 from ember.backend import random as _random
+from ember.ops.host import host_op
 from ember.ops.nn import dropout
 
 __all__ = [
@@ -40,14 +41,22 @@ def normal(shape, mean: float = 0.0, stddev: float = 1.0, dtype=None, seed=None)
         >>> ember.random.normal((2, 3), seed=0).shape
         (2, 3)
     """
-    dtype = _float(dtype)
-    return _wrap(_random.generator(seed).normal(mean, stddev, size=shape), dtype)
+    return host_op(_normal, random=True, shape=shape, mean=mean, stddev=stddev, dtype=_float(dtype), seed=seed)
+
+
+def _normal(shape, mean, stddev, dtype, seed):
+    """The draw of :func:`normal`, a host op so that graph mode redraws it at every replay."""
+    return backend.asarray(_random.generator(seed).normal(mean, stddev, size=shape).astype(dtype, copy=False))
 
 
 def uniform(shape, minval: float = 0.0, maxval: float = 1.0, dtype=None, seed=None) -> Tensor:
     """Samples from ``U[minval, maxval)`` of ``shape``. ``dtype`` defaults to ``floatx()``."""
-    dtype = _float(dtype)
-    return _wrap(_random.generator(seed).uniform(minval, maxval, size=shape), dtype)
+    return host_op(_uniform, random=True, shape=shape, minval=minval, maxval=maxval, dtype=_float(dtype), seed=seed)
+
+
+def _uniform(shape, minval, maxval, dtype, seed):
+    """The draw of :func:`uniform`, a host op so that graph mode redraws it at every replay."""
+    return backend.asarray(_random.generator(seed).uniform(minval, maxval, size=shape).astype(dtype, copy=False))
 
 
 def truncated_normal(shape, mean: float = 0.0, stddev: float = 1.0, dtype=None, seed=None) -> Tensor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ember import backend
+from ember.autograd import tracing
 from ember.autograd.tensor import Tensor
 
 
@@ -75,6 +76,10 @@ def _accumulate_leaf(leaf: Tensor, grad) -> None:
 
 def run_backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
     """Backpropagate from ``root``; see :meth:`Tensor.backward`."""
+    tracer = tracing._STATE["tracer"]
+    if tracer is not None:  # ember.function records the walk (ember/graph/tracer.py)
+        tracer.backward(root, gradient, retain_graph)
+        return
     grad = _initial_gradient(root, gradient)
     if root._ctx is None:
         _accumulate_leaf(root, grad)
@@ -176,6 +181,7 @@ def run_backward_general(root: Tensor, gradient=None, retain_graph=None, create_
 
     grad = _initial_gradient(root, gradient)
     retain = create_graph if retain_graph is None else retain_graph
+    tracing.note_host_read(root, "backward(create_graph=True)")
     with enable_grad():
         _walk(root, grad, retain, create_graph, None)
 
@@ -203,6 +209,7 @@ def grad(outputs: Tensor, inputs, grad_outputs=None, retain_graph=None, create_g
     """
     from ember.autograd.grad_mode import enable_grad, no_grad
 
+    tracing.note_host_read(outputs, "ember.autograd.grad()")
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)
     g0 = _initial_gradient(outputs, grad_outputs)

@@ -9,7 +9,7 @@ when recording is on and some input requires grad.
 
 from __future__ import annotations
 
-from ember.autograd import grad_mode
+from ember.autograd import grad_mode, tracing
 from ember.autograd.tensor import Tensor
 
 
@@ -35,6 +35,9 @@ class Function:
         """Run the op on tensors and record it in the graph when needed."""
         # NOTE: hot path (every op of every step): list comprehensions and `True in` are
         # measurably cheaper here than generator expressions and any() (issue 6 profiles).
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:  # ember.function is recording this call (ember/graph/tracer.py)
+            return tracer.apply(cls, inputs, kwargs)
         ctx = cls()
         needs = tuple([t.requires_grad for t in inputs])
         record = True in needs and grad_mode._STATE["enabled"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import backend
-from ember.autograd import grad_mode
+from ember.autograd import grad_mode, tracing
 
 _FLOAT_KINDS = "f"
 
@@ -120,6 +120,8 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (shares memory on the CPU)."""
+        if tracing._STATE["tracer"] is not None:
+            tracing.note_host_read(self, "numpy()")
         return backend.to_numpy(self.data)
 
     def item(self):
@@ -130,6 +132,8 @@ class Tensor:
         """
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element. Received: shape={self.shape}")
+        if tracing._STATE["tracer"] is not None:
+            tracing.note_host_read(self, "item()")
         return self.data.item()
 
     def tolist(self):
@@ -160,6 +164,8 @@ class Tensor:
             raise ValueError(
                 f"The truth value of a tensor with {self.data.size} elements is ambiguous. Use .any() or .all()."
             )
+        if tracing._STATE["tracer"] is not None:
+            tracing.note_host_read(self, "bool()")
         return bool(self.data)
 
     def __repr__(self) -> str:
@@ -176,6 +182,10 @@ class Tensor:
                 f"In-place {op} on a tensor that requires grad while recording is on: the graph would "
                 "be wrong. Wrap hand-written updates in `with ember.no_grad():`."
             )
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:  # ember.function replays it (ember/graph/tracer.py)
+            tracer.inplace(self, op, other)
+            return self
         value = other.data if isinstance(other, Tensor) else other
         getattr(self.data, op)(value)  # e.g. ndarray.__isub__: writes into the same buffer
         return self
@@ -194,11 +204,14 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (no gradient is recorded)."""
-        self.data[...] = 0
-        return self
+        return self.copy_(0)
 
     def copy_(self, other) -> Tensor:
         """Copy ``other``'s values into this tensor in place (shapes must broadcast)."""
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:  # ember.function replays it (ember/graph/tracer.py)
+            tracer.inplace(self, "copy", other)
+            return self
         value = other.data if isinstance(other, Tensor) else other
         self.data[...] = value
         return self
@@ -231,6 +244,15 @@ class Tensor:
             engine.run_backward_general(self, gradient, retain_graph, create_graph=True)
         else:
             engine.run_backward(self, gradient, bool(retain_graph))
+
+
+def array_of(t: Tensor):
+    """``t.data`` read for its metadata (dtype, array module) only: graph tracing does not count it as a
+    read of the values (ember/graph/tracer.py)."""
+    return _DATA_SLOT.__get__(t)
+
+
+_DATA_SLOT = Tensor.__dict__["data"]
 
 
 def _to_array(data, dtype):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ember import backend
+from ember.autograd import tracing
 from ember.autograd.tensor import Tensor
 
 
@@ -45,6 +46,10 @@ class Variable(Tensor):
         Raises:
             ValueError: if the shape differs, naming the variable and both shapes.
         """
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:  # ember.function replays the assignment (ember/graph/tracer.py)
+            tracer.inplace(self, "copy", value)
+            return self
         array = value.data if isinstance(value, Tensor) else backend.asarray(value)
         if array.shape != self.data.shape:
             raise ValueError(

@@ -30,3 +30,23 @@ def set_floatx(value: str) -> None:
 def standardize_dtype(dtype) -> np.dtype:
     """Turn a dtype-like (string, NumPy dtype, Python type) into a ``numpy.dtype``."""
     return np.dtype(dtype)
+
+
+_EAGER_FUNCTIONS = {"value": False}
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Make every :func:`ember.function` (and ``jit_compile=True`` step) run eagerly, for debugging.
+
+    TensorFlow's ``tf.config.run_functions_eagerly``: while on, a decorated function
+    neither traces nor replays; it runs its Python body on every call.
+
+    Args:
+        run_eagerly: ``True`` to run eagerly, ``False`` to trace and replay again.
+    """
+    _EAGER_FUNCTIONS["value"] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    """Whether :func:`run_functions_eagerly` is on. Defaults to ``False``."""
+    return _EAGER_FUNCTIONS["value"]

@@ -23,7 +23,11 @@ def generator(seed: int | None = None) -> np.random.Generator:
 
     A per-call ``seed`` gives the same draw every time, as Keras's ``seed=`` does; a
     ``SeedGenerator`` (anything with a ``generator`` attribute) gives its own stream, advancing each draw.
+    A NumPy ``Generator`` as ``seed`` is a layer's seed stream: the call's seed is drawn from it
+    (``int(seed.integers(2**31))``), so a replayed graph (ember.function) draws the next one.
     """
+    if isinstance(seed, np.random.Generator):
+        return np.random.default_rng(int(seed.integers(2**31)))
     stream = getattr(seed, "generator", None)
     if isinstance(stream, np.random.Generator):
         return stream

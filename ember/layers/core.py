@@ -187,7 +187,7 @@ class Dropout(Layer):
         shape = None
         if self.noise_shape is not None:
             shape = tuple(n if n is not None else d for n, d in zip(self.noise_shape, inputs.shape, strict=True))
-        seed = None if self._seeds is None else int(self._seeds.integers(2**31))
+        seed = self._seeds  # the layer's seed stream: each call (and each graph replay) draws the next seed
         return ops.dropout(inputs, self.rate, noise_shape=shape, seed=seed)
 
     def compute_output_shape(self, input_shape):

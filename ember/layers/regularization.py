@@ -24,7 +24,7 @@ class _SeededNoise(Layer):
         self._seeds = _random.generator(seed) if seed is not None else None
 
     def _next_seed(self):
-        return None if self._seeds is None else int(self._seeds.integers(2**31))
+        return self._seeds  # a seed stream: each call (and each graph replay) draws the next seed
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -56,7 +56,7 @@ class SpatialDropout1D(Dropout):
             )
         if not training or self.rate == 0:
             return inputs
-        seed = None if self._seeds is None else int(self._seeds.integers(2**31))
+        seed = self._seeds
         return ops.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs.shape), seed=seed)
 
     def _noise_shape(self, shape):

@@ -15,6 +15,7 @@ from ember import ops
 from ember.autograd import Tensor
 from ember.losses.loss import align
 from ember.ops._convert import as_tensor
+from ember.ops.host import host_op
 from ember.ops.labels import sparse_labels, take_along_last
 
 EPSILON = 1e-7
@@ -173,12 +174,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, i
     y_pred = as_tensor(y_pred)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError(f"sparse_categorical_crossentropy: only axis=-1 is supported. Received: axis={axis}")
-    labels = y_true.data if isinstance(y_true, Tensor) else y_true
+    labels = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
     valid = None
     if ignore_class is not None:
-        valid = ops.not_equal(Tensor(labels), ignore_class)
-        labels = ops.where(valid, Tensor(labels), 0).data
-    labels = sparse_labels(labels, y_pred.shape, "sparse_categorical_crossentropy")
+        valid = ops.not_equal(labels, ignore_class)
+        labels = ops.where(valid, labels, 0)
+    # a host op: graph mode re-checks each batch's labels at every replay
+    labels = host_op(sparse_labels, labels, pred_shape=y_pred.shape, fn="sparse_categorical_crossentropy")
     if from_logits:
         loss = _softmax_ce(ops.sparse_softmax_cross_entropy, labels, y_pred)
     else:

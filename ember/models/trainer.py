@@ -15,6 +15,7 @@ from ember.callbacks import CallbackList, History, ProgbarLogger
 from ember.models import data_checks, dataset_loop, distribute_hook
 from ember.models.compile_utils import as_metric_list, build_outputs
 from ember.models.evaluation import Evaluator, _verbose
+from ember.models.jit_steps import JitSteps, resolve_jit_compile
 from ember.utils import batching
 
 
@@ -24,7 +25,14 @@ def _validate_now(epoch: int, validation_freq) -> bool:
     return (epoch + 1) in validation_freq
 
 
+_JIT_DEFAULT = "auto"  # Keras 3 default; see docs/graph_mode.md
 _COMPILE_EXTRAS = {"weighted_metrics", "steps_per_execution", "jit_compile", "auto_scale_loss"}
+
+
+def _steps_per_execution(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"compile: `steps_per_execution` must be an int >= 1. Received: {value!r}")
+    return value
 
 
 def _single(value):
@@ -76,6 +84,8 @@ class Trainer(Evaluator):
 
     compiled = False
     _initial_epoch = None
+    _jit = None
+    _steps_per_execution = 1
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False, **kwargs):
         """Configure training.
@@ -92,10 +102,12 @@ class Trainer(Evaluator):
                 list of lists (a flat list applies to every output).
             loss_weights: scalar factors of each output's loss (list or dict); the
                 total loss is ``sum(weight_i * loss_i)``. Defaults to ``1`` each.
-            run_eagerly: accepted for Keras compatibility; ember always runs eagerly.
+            run_eagerly: ``True`` runs the steps eagerly (no graph mode). Defaults to ``False``.
             **kwargs: Keras's ``weighted_metrics`` (added to ``metrics``; every ember metric
-                weighs samples by ``sample_weight``), ``steps_per_execution``, ``jit_compile``
-                and ``auto_scale_loss`` (accepted, no effect in an eager NumPy engine).
+                weighs samples by ``sample_weight``); ``jit_compile`` (``'auto'``, the default,
+                ``True`` or ``False``: graph mode for the built-in steps, docs/graph_mode.md);
+                ``steps_per_execution`` (batch callbacks and the progress bar see one batch per
+                this many steps, as in Keras; defaults to 1); ``auto_scale_loss`` (accepted, no effect).
 
         Raises:
             ValueError: for unknown optimizer, loss or metric names (listing valid
@@ -125,6 +137,11 @@ class Trainer(Evaluator):
         self._trainable_at_compile = _trainable_flags(self)
         self.compiled = True
         self.stop_training = False
+        self._jit = None
+        self._steps_per_execution = _steps_per_execution(kwargs.get("steps_per_execution", 1))
+        jit = kwargs.get("jit_compile", _JIT_DEFAULT)
+        if resolve_jit_compile(self, jit, run_eagerly):
+            self._jit = JitSteps(self, warn=jit is True)
 
     # ------------------------------------------------------------------ metrics
     @property
@@ -200,6 +217,8 @@ class Trainer(Evaluator):
         losses, call ``backward()``, apply ``optimizer.apply(grads, variables)``
         and return a dict of floats for the logs.
         """
+        if self._jit is not None:
+            return self._jit.train_step(data)
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         self._clear_losses()
         y_pred = self(x, training=True)
@@ -216,6 +235,8 @@ class Trainer(Evaluator):
 
     def test_step(self, data) -> dict:
         """Loss and metrics on a batch (packed as for :meth:`train_step`) in inference mode."""
+        if self._jit is not None:
+            return self._jit.test_step(data)
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             self._clear_losses()
@@ -225,6 +246,8 @@ class Trainer(Evaluator):
 
     def predict_step(self, data):
         """The model's output on a batch (``x``, or packed as for :meth:`train_step`) in inference mode."""
+        if self._jit is not None:
+            return self._jit.predict_step(data)
         x, _, _ = batching.unpack_x_y_sample_weight(data)
         with no_grad():
             return self(x, training=False)
@@ -349,14 +372,17 @@ class Trainer(Evaluator):
         logs = {}
         dist = getattr(self, "_distribute", None)
         batches = dist.epoch_batches(arrays, batch_size, shuffle, epoch) if dist else None
+        spe = self._steps_per_execution  # Keras: callbacks see one batch per execution of spe steps
         for step, batch in enumerate(batches or batching.epoch_batches(arrays, batch_size, shuffle)):
             if step >= steps:
                 break
-            cb.on_train_batch_begin(step)
+            if step % spe == 0:
+                cb.on_train_batch_begin(step)
             logs = self.train_step(batching.pack_x_y_sample_weight(*batch))
-            cb.on_train_batch_end(step, logs)
-            if self.stop_training:
-                break
+            if (step + 1) % spe == 0 or step + 1 == steps:
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
         self._epoch_logs = dist.end_epoch(self, logs) if dist else logs
 
     # ------------------------------------------------------------------ config

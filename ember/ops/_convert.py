@@ -6,14 +6,16 @@ import numpy as np
 
 from ember import backend
 from ember.autograd import Tensor
+from ember.autograd.tensor import array_of
 
 
 def as_tensor(value, like: Tensor | None = None) -> Tensor:
     """Return ``value`` as a Tensor; a Python scalar takes ``like``'s dtype, as in PyTorch."""
     if isinstance(value, Tensor):
         return value
-    if like is not None and isinstance(value, (int, float, bool, np.number)) and like.data.dtype.kind == "f":
-        return Tensor._wrap(backend.namespace(like.data).asarray(value, dtype=like.data.dtype))
+    if like is not None and isinstance(value, (int, float, bool, np.number)) and like.dtype.kind == "f":
+        arr = array_of(like)  # metadata only: graph tracing must not count it as a read of the values
+        return Tensor._wrap(backend.namespace(arr).asarray(value, dtype=arr.dtype))
     return Tensor(value)
 
 

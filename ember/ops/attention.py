@@ -12,6 +12,7 @@ import numpy as np
 
 from ember import backend
 from ember.autograd import Tensor
+from ember.autograd.tensor import array_of
 from ember.ops import math as M
 from ember.ops._convert import as_tensor
 from ember.ops.activations import softmax
@@ -52,7 +53,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     logits = matmul(qh, swapaxes(kh, -1, -2)) * scale
     if bias is not None:
         logits = logits + as_tensor(bias, logits)
-    xp = backend.namespace(logits.data)
+    xp = backend.namespace(array_of(logits))
     keep = None if mask is None else xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
     if is_causal:
         t, s = q.shape[1], k.shape[1]

@@ -10,6 +10,7 @@ import numpy as np
 
 from ember import backend
 from ember.autograd import Function, Tensor
+from ember.ops.host import host_op, method_call
 
 
 class Cast(Function):
@@ -26,7 +27,7 @@ class Cast(Function):
     @classmethod
     def apply(cls, x, dtype):  # int/bool results never require grad
         if np.dtype(dtype).kind != "f":
-            return Tensor._wrap(x.data.astype(dtype))
+            return host_op(method_call, x, method="astype", dtype=dtype)
         return super().apply(x, dtype=dtype)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Function, Tensor
+from ember.autograd.tensor import array_of
 from ember.ops._convert import as_tensor, normalize_axis
 
 
@@ -50,6 +51,20 @@ class IndexAdd(Function):
 
     def backward_graph(self, g):
         return GetItem.apply(g, index=self.index)
+
+
+class Take(Function):
+    # ``x[..., idx, ...]`` with the indices as a tensor input (not a keyword), so that graph mode
+    # replays it with each batch's indices (an Embedding's token ids).
+    def forward(self, a, idx, axis):
+        self.shape, self.index = a.shape, (slice(None),) * axis + (idx,)
+        return a[self.index]
+
+    def backward(self, g):
+        return _scatter_add(g, self.shape, self.index), None
+
+    def backward_graph(self, g):
+        return IndexAdd.apply(g, shape=self.shape, index=self.index), None
 
 
 class Concatenate(Function):
@@ -117,8 +132,11 @@ def take(x, indices, axis=None) -> Tensor:
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = normalize_axis(axis, x.ndim)[0]
-    idx = _unwrap_index(indices)
-    idx = backend.namespace(x.data).asarray(idx)
+    if isinstance(indices, Tensor):
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"take: indices must be integers. Received: dtype={indices.dtype}")
+        return Take.apply(x, indices, axis=axis)
+    idx = backend.namespace(array_of(x)).asarray(_unwrap_index(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers. Received: dtype={idx.dtype}")
     return GetItem.apply(x, index=(slice(None),) * axis + (idx,))
@@ -131,7 +149,7 @@ def take_along_axis(x, indices, axis: int) -> Tensor:
     """
     x = as_tensor(x)
     axis = normalize_axis(axis, x.ndim)[0]
-    xp = backend.namespace(x.data)
+    xp = backend.namespace(array_of(x))
     idx = xp.asarray(_unwrap_index(indices))
     if idx.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have rank {x.ndim}. Received: shape={idx.shape}")

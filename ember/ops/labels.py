@@ -58,5 +58,5 @@ class TakeAlongLast(Function):
 
 def take_along_last(x: Tensor, labels) -> Tensor:
     """``x[..., labels]`` per row: picks ``x[i, labels[i]]``. Shape ``(batch, ..., C)`` → ``(batch, ...)``."""
-    lab = labels.data if isinstance(labels, Tensor) else backend.asarray(labels)
-    return TakeAlongLast.apply(x, Tensor._wrap(lab))
+    lab = labels if isinstance(labels, Tensor) else Tensor._wrap(backend.asarray(labels))
+    return TakeAlongLast.apply(x, lab)

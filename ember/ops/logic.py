@@ -1,6 +1,7 @@
 """Comparisons, logical ops and float tests: boolean results, no gradient.
 
-They read ``.data`` and return a leaf tensor of dtype bool, so nothing is recorded.
+They return a leaf tensor of dtype bool, so nothing is recorded for autograd; they run as host ops
+(ember/ops/host.py), so graph mode replays them.
 Operands broadcast as in NumPy; a Python scalar compares against every element.
 """
 
@@ -8,26 +9,21 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Tensor
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+from ember.ops.host import as_operand, host_op, method_call, xp_call
 
 
 def _binary(fn: str):
     def op(x1, x2) -> Tensor:
-        a, b = _raw(x1), _raw(x2)
-        xp = backend.namespace(a if hasattr(a, "dtype") else b)
-        return Tensor._wrap(xp.asarray(getattr(xp, fn)(a, b)))
+        if not isinstance(x1, Tensor) and not isinstance(x2, Tensor):
+            return Tensor._wrap(xp_call(backend.asarray(x1), backend.asarray(x2), fn=fn))
+        return host_op(xp_call, as_operand(x1), as_operand(x2), fn=fn)
 
     return op
 
 
 def _unary(fn: str):
     def op(x) -> Tensor:
-        a = _raw(x)
-        xp = backend.namespace(a)
-        return Tensor._wrap(xp.asarray(getattr(xp, fn)(a)))
+        return host_op(xp_call, as_operand(x), fn=fn)
 
     return op
 
@@ -79,9 +75,9 @@ for _name in (
 
 def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - keras.ops name
     """True where any element along ``axis`` is truthy (bool, no gradient)."""
-    return Tensor._wrap(backend.namespace(_raw(x)).asarray(_raw(x).any(axis=axis, keepdims=keepdims)))
+    return host_op(method_call, as_operand(x), method="any", axis=axis, keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - keras.ops name
     """True where every element along ``axis`` is truthy (bool, no gradient)."""
-    return Tensor._wrap(backend.namespace(_raw(x)).asarray(_raw(x).all(axis=axis, keepdims=keepdims)))
+    return host_op(method_call, as_operand(x), method="all", axis=axis, keepdims=keepdims)

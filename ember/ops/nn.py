@@ -18,6 +18,7 @@ from ember.ops._convert import as_tensor
 from ember.ops.attention import dot_product_attention, scaled_dot_product_attention
 from ember.ops.conv import conv, conv1d, conv2d, depthwise_conv
 from ember.ops.conv_transpose import conv1d_transpose, conv2d_transpose, conv_transpose
+from ember.ops.host import host_op
 from ember.ops.normalization import batch_normalization, layer_normalization, moments
 from ember.ops.pooling import (
     average_pool,
@@ -166,8 +167,10 @@ def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
         Per-sample losses of shape ``(...)`` in nats.
     """
     logits = as_tensor(logits)
-    lab = labels.data if isinstance(labels, Tensor) else backend.asarray(labels)
-    return SparseSoftmaxCrossEntropy.apply(logits, Tensor._wrap(lab.astype("int64", copy=False)))
+    if not (isinstance(labels, Tensor) and labels.dtype == "int64"):  # graph mode: an int64 Tensor stays traced
+        lab = labels.data if isinstance(labels, Tensor) else backend.asarray(labels)
+        labels = Tensor._wrap(lab.astype("int64", copy=False))
+    return SparseSoftmaxCrossEntropy.apply(logits, labels)
 
 
 def softmax_cross_entropy(target, logits, axis: int = -1) -> Tensor:
@@ -213,7 +216,8 @@ def dropout(x, rate: float, noise_shape=None, seed=None) -> Tensor:
         x: input tensor.
         rate: drop probability in ``[0, 1)``.
         noise_shape: shape of the mask, broadcast against ``x``. Defaults to ``x.shape``.
-        seed: per-call seed; defaults to ember's global generator.
+        seed: per-call seed, or a NumPy Generator from which each call draws its seed (a layer's
+            seed stream); defaults to ember's global generator.
 
     Raises:
         ValueError: if ``rate`` is outside ``[0, 1)``.
@@ -226,10 +230,14 @@ def dropout(x, rate: float, noise_shape=None, seed=None) -> Tensor:
     if rate == 0:
         return x
     shape = x.shape if noise_shape is None else tuple(noise_shape)
-    keep = _random.generator(seed).random(shape, dtype="float32" if x.dtype != "float64" else "float64") >= rate
-    scale = x.dtype.type(1.0 / (1.0 - rate))
-    mask = backend.asarray(keep * scale, dtype=x.dtype)
-    return _Dropout.apply(x, Tensor._wrap(mask))
+    mask = host_op(_dropout_mask, random=True, shape=shape, rate=rate, dtype=x.dtype, seed=seed)
+    return _Dropout.apply(x, mask)
+
+
+def _dropout_mask(shape, rate, dtype, seed):
+    """``keep / (1 - rate)`` with ``keep ~ Bernoulli(1 - rate)``; a host op, so graph mode redraws it each step."""
+    keep = _random.generator(seed).random(shape, dtype="float32" if dtype != "float64" else "float64") >= rate
+    return backend.asarray(keep * dtype.type(1.0 / (1.0 - rate)), dtype=dtype)
 
 
 def embedding(indices, weights) -> Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Function, Tensor, unbroadcast
+from ember.autograd.tensor import array_of
 from ember.ops import reduction as R
 from ember.ops import unary as U
 from ember.ops._convert import as_tensor, normalize_axis
@@ -105,7 +106,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon: float = 1e-3
     Source: Ba, Kiros & Hinton, "Layer Normalization" (2016).
     """
     x = as_tensor(x)
-    xp = backend.namespace(x.data)
+    xp = backend.namespace(array_of(x))
     gamma = Tensor._wrap(xp.ones((), dtype=x.dtype)) if gamma is None else as_tensor(gamma, x)
     beta = Tensor._wrap(xp.zeros((), dtype=x.dtype)) if beta is None else as_tensor(beta, x)
     return LayerNorm.apply(x, gamma, beta, axes=normalize_axis(axis, x.ndim), epsilon=float(epsilon))

@@ -24,7 +24,7 @@ cuDNN's and PyTorch's variant); Keras 3 ``keras/src/layers/rnn/{lstm,gru,simple_
 from __future__ import annotations
 
 from ember import backend
-from ember.autograd import Function, Tensor
+from ember.autograd import Function, Tensor, tracing
 from ember.ops._convert import as_tensor
 
 
@@ -217,6 +217,8 @@ def _check(name: str, xw, states, u, gates: int):
 
 
 def _arr(x):
+    if isinstance(x, Tensor) and tracing._STATE["tracer"] is not None:
+        return x  # graph mode: a mask is an input of the traced node (ember/graph/tracer.py)
     return None if x is None else (x.data if isinstance(x, Tensor) else x)
 
 

@@ -13,6 +13,7 @@ from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops import shape as S
 from ember.ops._convert import as_tensor, normalize_axis
+from ember.ops.host import host_op, method_call
 
 
 def _expand(g, in_shape, axis, keepdims):
@@ -300,10 +301,10 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:
 def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
     """Indices of the maxima along ``axis`` (flattened when None); int64, the first of ties, no gradient."""
     x = as_tensor(x)
-    return Tensor._wrap(backend.namespace(x.data).asarray(x.data.argmax(axis=axis, keepdims=keepdims)))
+    return host_op(method_call, x, method="argmax", axis=axis, keepdims=keepdims)
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
     """Indices of the minima along ``axis`` (flattened when None); int64, the first of ties, no gradient."""
     x = as_tensor(x)
-    return Tensor._wrap(backend.namespace(x.data).asarray(x.data.argmin(axis=axis, keepdims=keepdims)))
+    return host_op(method_call, x, method="argmin", axis=axis, keepdims=keepdims)

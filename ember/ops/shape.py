@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Function, Tensor, unbroadcast
+from ember.autograd.tensor import array_of
 from ember.ops._convert import as_tensor, normalize_axis
 
 
@@ -221,7 +222,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
         raise ValueError(f"pad: only mode='constant' is supported. Received: mode={mode!r}")
     if x.ndim == 0:
         return x
-    xp = backend.namespace(x.data)
+    xp = backend.namespace(array_of(x))
     widths = tuple((int(lo), int(hi)) for lo, hi in xp.broadcast_to(xp.asarray(pad_width), (x.ndim, 2)).tolist())
     if any(lo < 0 or hi < 0 for lo, hi in widths):
         raise ValueError(f"pad: widths must be non-negative. Received: pad_width={pad_width}")
@@ -274,6 +275,6 @@ def repeat(x, repeats, axis=None) -> Tensor:
         target = shape[: axis + 1] + [repeats] + shape[axis + 1 :]
         shape[axis] *= repeats
         return reshape(broadcast_to(reshape(x, inter), target), shape)
-    xp = backend.namespace(x.data)
+    xp = backend.namespace(array_of(x))
     index = xp.repeat(xp.arange(x.shape[axis]), backend.to_numpy(xp.asarray(repeats)).tolist())
     return take(x, index, axis=axis)

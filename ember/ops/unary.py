@@ -14,6 +14,7 @@ from ember import backend
 from ember.autograd import Function, Tensor
 from ember.backend import special
 from ember.ops._convert import as_tensor
+from ember.ops.host import host_op, xp_call
 
 
 class Exp(Function):
@@ -249,7 +250,7 @@ def erf(x) -> Tensor:
 def _zero_grad(x, fn):
     x = as_tensor(x)
     if x.dtype.kind != "f":
-        return Tensor._wrap(getattr(backend.namespace(x.data), fn)(x.data))
+        return host_op(xp_call, x, fn=fn)
     return ZeroGrad.apply(x, fn=fn)
 
 

@@ -15,6 +15,7 @@ from ops_harness import (
 
 import ember
 from ember import ops
+from ember.testing import gradcheck
 
 IDX = np.array([0, 2, 0, 1])
 
@@ -142,3 +143,15 @@ def test_concatenate_error_names_op_axis_and_shapes():
         ops.split(ops.ones((3,)), 2)
     with pytest.raises(IndexError):
         ops.embedding(np.array([5]), ops.ones((4, 2)))
+
+
+def test_take_with_tensor_indices_matches_numpy_and_gradchecks():
+    """``take`` with a Tensor of indices runs the Take op (indices as an input, for graph mode)."""
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    idx = ember.tensor(np.array([[4, 0], [4, 2]]))
+    out = ember.ops.take(ember.tensor(x), idx, axis=0)
+    np.testing.assert_array_equal(out.numpy(), np.take(x, idx.numpy(), axis=0))
+    assert gradcheck(lambda t: ember.ops.take(t, idx, axis=0), [x])  # repeated index 4 accumulates
+    assert gradcheck(lambda t: ember.ops.take(t, ember.tensor(np.array([2, -1])), axis=1), [x])
+    with pytest.raises(TypeError, match="integers"):
+        ember.ops.take(ember.tensor(x), ember.tensor(np.array([0.5])), axis=0)

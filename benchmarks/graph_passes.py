@@ -1,0 +1,102 @@
+"""Each graph-mode optimisation pass's measured effect (issue 14): ``python -m benchmarks.graph_passes``.
+
+In one process, for each training workload, the eager step and graph-mode steps (all passes,
+and each pass turned off in turn) run interleaved for ``--rounds`` rounds of ``--steps`` steps;
+reported per configuration: median over rounds of the mean step time (wall and this process's
+CPU time, the latter less sensitive to other processes on a shared machine), nodes in the
+replayed graph, and the machine's ``other_cpu_frac`` during the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+from benchmarks import bench_ember as B
+from benchmarks import harness as H
+
+_THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+
+
+def _configs():
+    from ember.graph import passes
+
+    return ["eager", "graph"] + [f"graph-no-{name}" for name in passes.PASSES]
+
+
+def _make_step(config, model, loss_fn, opt):
+    from ember.graph import passes
+
+    if config == "eager":
+        return B.eager_train_step(model, loss_fn, opt), None
+    off = config.removeprefix("graph-no-") if config.startswith("graph-no-") else None
+    for name in passes.PASSES:
+        passes.set_enabled(name, name != off)
+    step = B.graph_train_step(model, loss_fn, opt)
+    return step, off
+
+
+def run(workload: str, rounds: int, steps: int) -> list[dict]:
+    import ember
+    from ember.graph import passes
+
+    xs, ys = B._train_data(workload)
+    X, Y = [ember.tensor(a) for a in xs], [ember.tensor(a) for a in ys]
+    model, _ = B._build(workload, 0)
+    loss_fn, opt = B._loss_and_optimizer(workload)
+    steps_by = {}
+    for config in _configs():
+        step, _ = _make_step(config, model, loss_fn, opt)
+        for i in range(3):  # trace (graph configs) and warm up, with this configuration's passes
+            step(X[i % len(X)], Y[i % len(Y)])
+        steps_by[config] = step
+    for name in passes.PASSES:
+        passes.set_enabled(name, True)
+    wall = {c: [] for c in steps_by}
+    cpu = {c: [] for c in steps_by}
+    H.mark()
+    for _ in range(rounds):
+        for config, step in steps_by.items():
+            t, c = time.perf_counter(), time.process_time()
+            for i in range(steps):
+                step(X[i % len(X)], Y[i % len(Y)])
+            wall[config].append((time.perf_counter() - t) / steps * 1e3)
+            cpu[config].append((time.process_time() - c) / steps * 1e3)
+    load = H.contention()
+    out = []
+    for config in steps_by:
+        fn = getattr(steps_by[config], "__closure__", None)
+        nodes = stats = None
+        for cell in fn or ():
+            f = cell.cell_contents
+            if hasattr(f, "_cache") and f._cache:
+                concrete = next(iter(f._cache.values()))
+                nodes, stats = len(concrete.graph.nodes), concrete.pass_stats
+        out.append({"workload": workload, "config": config, "wall_ms": round(statistics.median(wall[config]), 3),
+                    "cpu_ms": round(statistics.median(cpu[config]), 3), "nodes": nodes, "pass_stats": stats,
+                    "threads": _THREADS, **load})  # fmt: skip
+    return out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--workload", nargs="*", default=["W1", "W2", "W3", "W4", "W5"])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=20)
+    args = ap.parse_args(argv)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(_THREADS)
+    except ImportError:
+        pass
+    for w in args.workload:
+        for rec in run(w, args.rounds, args.steps):
+            print(json.dumps(rec), flush=True)
+
+
+if __name__ == "__main__":
+    main()
