@@ -66,8 +66,8 @@ def _apply(text, edits, name):
 
 def to_ember(text):
     """``import keras`` -> ``import ember as keras``; ``from keras(.x) import`` -> ``from ember(.x) import``."""
-    text = re.sub(r"^(\s*)import keras\s*$", r"\1import ember as keras", text, flags=re.M)
-    return re.sub(r"^(\s*)from keras(\.[\w.]+)? import", r"\1from ember\2 import", text, flags=re.M)
+    text = re.sub(r"^([ \t]*)import keras[ \t]*$", r"\1import ember as keras", text, flags=re.M)
+    return re.sub(r"^([ \t]*)from keras(\.[\w.]+)? import", r"\1from ember\2 import", text, flags=re.M)
 
 
 def adapted_text(name, side):
@@ -104,7 +104,7 @@ def missing_name(exc_type, message):
     if m:
         return f"{m.group(1)}.{m.group(2)}"
     m = re.search(r"'(\w+)' object has no attribute '(\w+)'", message)
-    if m:
+    if m and m.group(1) != "NoneType":
         return f"{m.group(1)}.{m.group(2)}"
     m = re.search(r"type object '(\w+)' has no attribute '(\w+)'", message)
     if m:
@@ -140,17 +140,49 @@ def _raised_in(exc):
     return ".".join(parts) + "." + tb.tb_frame.f_code.co_name
 
 
+def assigned_names(code):
+    """Names a top-level statement binds (assignment/def/class/import/for/with targets)."""
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def _attribute_cascade(record, code, root_of):
+    """A NameError for a name an earlier failed statement should have bound is charged to that root cause."""
+    if record["status"] != "raised":
+        return
+    m = re.search(r"name '(\w+)' is not defined", record["message"])
+    if record["exc_type"] == "NameError" and m and m.group(1) in root_of:
+        record["missing"] = root_of[m.group(1)]
+        record["cascade"] = True
+    for name in assigned_names(code):
+        root_of.setdefault(name, record["missing"])
+
+
 def run_statements(statements, side):
-    """Execute ``statements`` in one namespace in a temporary working folder; one record each."""
+    """Execute ``statements`` in one namespace in a temporary working folder; one record each.
+
+    A failed statement's bound names remember its missing API, so that a later NameError on one of
+    them is reported under that root cause (``record["cascade"] = True``).
+    """
     namespace = {"__name__": "__main__"}
     records = []
+    root_of = {}
     old_cwd = os.getcwd()
     use_alarm = hasattr(signal, "SIGALRM")
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         try:
             for index, (lineno, code) in enumerate(statements):
-                records.append(_run_one(index, lineno, code, namespace, use_alarm))
+                record = _run_one(index, lineno, code, namespace, use_alarm)
+                _attribute_cascade(record, code, root_of)
+                records.append(record)
         finally:
             os.chdir(old_cwd)
     return records

@@ -3,7 +3,8 @@
 
 Source: keras-team/keras at commit 3422977a5e38fb2f7709aaa9a08e47f0c43d0f60, file
 guides/training_with_built_in_methods.py.
-License: Apache-2.0 (keras-team, keras-io). The original text is not committed here (see tests/keras_guides/sources.py); these are the only changes.
+License: Apache-2.0 (keras-team, keras-io). The original text is not committed here (see
+tests/keras_guides/sources.py); these are the only changes.
 Changes on both sides (ember and real Keras), listed in EDITS: MNIST reduced to 1,200 train (200 of them
 validation) / 200 test samples; epochs 2/3/20 -> 1/1/2, steps_per_epoch 100 -> 10.
 Changes on the ember side only: `import keras` -> `import ember as keras`, `from keras import` -> `from ember
