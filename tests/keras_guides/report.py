@@ -107,6 +107,37 @@ def figures_table(results):
     return "\n".join(lines)
 
 
+TITLES = {
+    "sequential_model": "The Sequential model",
+    "functional_api": "The Functional API",
+    "training_with_built_in_methods": "Training & evaluation with the built-in methods",
+    "making_new_layers_and_models_via_subclassing": "Making new layers and models via subclassing",
+    "writing_your_own_callbacks": "Writing your own callbacks",
+    "serialization_and_saving": "Save, serialize, and export models",
+    "understanding_masking_and_padding": "Understanding masking & padding",
+    "working_with_rnns": "Working with RNNs",
+    "transfer_learning": "Transfer learning & fine-tuning",
+}
+README_START = "<!-- keras-guides-table: written by python -m tests.keras_guides.report -->\n"
+README_END = "\n<!-- /keras-guides-table -->"
+
+
+def update_readme(results):
+    """Rewrite the README's figures table (between the keras-guides-table markers)."""
+    readme = REPO_ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"README.md has no keras-guides-table markers. Expected: {README_START.strip()!r}")
+    rows = ["| Guide | ember | Keras 3 (torch, same venv: no TensorFlow, no network) |", "| --- | --- | --- |"]
+    for name, res in results.items():
+        k = res["keras"]
+        e = res["ember"]
+        rows.append(f"| {TITLES[name]} | {e['ran']} / {e['total']} | {k['ran']} / {k['total']} |")
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    readme.write_text(head + README_START + "\n".join(rows) + README_END + tail, encoding="utf-8")
+
+
 def render(results):
     """The whole docs/keras_guides.md text."""
     parts = [
@@ -131,8 +162,8 @@ def render(results):
         "  says where they are read from (`$EMBER_KERAS_GUIDES_SRC`, `~/.cache/ember/keras_guides`, or a",
         "  local git mirror), and `python -m tests.keras_guides.sources` checks that all nine are found.",
         "",
-        "Regenerate this file, `floors.json` and `expected_facts.json` in one command (about 10 minutes on",
-        "2 cores; `--reuse-keras` reuses the last Keras run and takes about a minute):",
+        "Regenerate this file, the README table, `floors.json` and `expected_facts.json` in one command",
+        "(about 5-10 minutes on 2 cores; `--reuse-keras` reuses the last Keras run and takes under a minute):",
         "",
         "    PYTHONPATH=$PWD python -m tests.keras_guides.report --update-floors",
         "",
@@ -192,6 +223,9 @@ def main(argv):
     if names == GUIDES:
         DOC.write_text(render(results), encoding="utf-8")
         print(f"wrote {DOC}")
+        if all("keras" in res for res in results.values()):
+            update_readme(results)
+            print("updated the README table")
     if "--update-floors" in argv:
         floors = json.loads(FLOORS.read_text()) if FLOORS.exists() else {}
         floors.update({name: res["ember"]["ran"] for name, res in results.items()})
