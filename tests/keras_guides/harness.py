@@ -153,16 +153,36 @@ def assigned_names(code):
     return names
 
 
+def loaded_names(code):
+    """Names a top-level statement reads."""
+    nodes = ast.walk(ast.parse(code))
+    return {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
 def _attribute_cascade(record, code, root_of):
-    """A NameError for a name an earlier failed statement should have bound is charged to that root cause."""
-    if record["status"] != "raised":
+    """Charge a failure caused by an earlier failure to that earlier failure's missing API.
+
+    ``root_of`` maps each name that a failed statement should have (re)bound to that failure's missing
+    API; a statement that runs while reading a stale name leaves its own names stale too, one that runs
+    without reading any rebinds them cleanly. A NameError on a stale name, or an unexplained failure
+    (``other ...``) of a statement that reads one, is a cascade.
+    """
+    stale = sorted(name for name in loaded_names(code) if name in root_of)
+    if record["status"] == "ran":
+        for name in assigned_names(code):
+            if stale:
+                root_of[name] = root_of[stale[0]]
+            else:
+                root_of.pop(name, None)
         return
     m = re.search(r"name '(\w+)' is not defined", record["message"])
     if record["exc_type"] == "NameError" and m and m.group(1) in root_of:
-        record["missing"] = root_of[m.group(1)]
-        record["cascade"] = True
+        record["missing"], record["cascade"] = root_of[m.group(1)], True
+    elif record["missing"].startswith("other ") and stale:
+        record["missing"], record["cascade"] = root_of[stale[0]], True
+        record["message"] += f" [reads `{stale[0]}`, left stale by an earlier failure]"
     for name in assigned_names(code):
-        root_of.setdefault(name, record["missing"])
+        root_of[name] = record["missing"]
 
 
 def run_statements(statements, side):
