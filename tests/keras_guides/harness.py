@@ -11,9 +11,9 @@ for which file, at which commit, and the edits applied). The harness:
 4. executes them one by one in one namespace, recording per statement ``ran`` or
    ``raised`` (exception type and message) and what the statement printed.
 
-``run_guide(name, side="ember")`` runs in this process; ``side="keras"`` runs the same
-statements with ``import keras`` (``KERAS_BACKEND=torch``) in a subprocess via
-``python -m tests.keras_guides.harness keras NAME OUT.json``.
+``run_guide(name, side)`` runs one guide in a fresh subprocess,
+``python -m tests.keras_guides.harness {ember,keras} NAME OUT.json``; on the Keras side the same
+statements keep ``import keras`` and run with ``KERAS_BACKEND=torch``.
 """
 
 from __future__ import annotations
@@ -244,25 +244,35 @@ def _patch_keras_offline():
 
 
 def run_guide(name, side="ember"):
-    """Run guide ``name`` on ``side``; returns ``{"name", "side", "total", "ran", "records"}``."""
-    if side == "keras":
-        return _run_keras_subprocess(name)
-    statements = split_statements(adapted_text(name, side))
-    if side == "keras-inprocess":
+    """Run guide ``name``; returns ``{"name", "side", "total", "ran", "records"}``.
+
+    ``side`` is ``"ember"`` or ``"keras"``: each guide runs in a fresh subprocess (a guide changes global
+    state such as the custom-object registry; real Keras gets ``KERAS_BACKEND=torch``).
+    ``"ember-inprocess"`` / ``"keras-inprocess"`` run in this process (what the subprocess does).
+    """
+    if side in ("ember", "keras"):
+        return _run_subprocess(name, side)
+    if side not in ("ember-inprocess", "keras-inprocess"):
+        raise ValueError(f"run_guide: side must be 'ember' or 'keras'. Received: side={side!r}")
+    base = side.split("-")[0]
+    statements = split_statements(adapted_text(name, base))
+    if base == "keras":
         _patch_keras_offline()
-    records = run_statements(statements, side)
-    return {"name": name, "side": "keras" if side != "ember" else "ember", "total": len(records),
+    records = run_statements(statements, base)
+    return {"name": name, "side": base, "total": len(records),
             "ran": sum(r["status"] == "ran" for r in records), "records": records}
 
 
-def _run_keras_subprocess(name, timeout=900):
+def _run_subprocess(name, side, timeout=900):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
-        env = dict(os.environ, KERAS_BACKEND="torch", PYTHONPATH=str(REPO_ROOT))
-        proc = subprocess.run([sys.executable, "-m", "tests.keras_guides.harness", "keras", name, str(out)],
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        if side == "keras":
+            env["KERAS_BACKEND"] = "torch"
+        proc = subprocess.run([sys.executable, "-m", "tests.keras_guides.harness", side, name, str(out)],
                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0 or not out.exists():
-            raise RuntimeError(f"Keras run of guide {name} failed:\n{proc.stderr[-3000:]}")
+            raise RuntimeError(f"{side} run of guide {name} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
         return json.loads(out.read_text())
 
 
@@ -270,7 +280,5 @@ if __name__ == "__main__":
     side_arg, guide_name, out_path = sys.argv[1:4]
     if side_arg == "keras":
         os.environ["KERAS_BACKEND"] = "torch"
-        result = run_guide(guide_name, "keras-inprocess")
-    else:
-        result = run_guide(guide_name, "ember")
+    result = run_guide(guide_name, f"{side_arg}-inprocess")
     Path(out_path).write_text(json.dumps(result, indent=1))
