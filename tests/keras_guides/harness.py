@@ -169,6 +169,8 @@ def _attribute_cascade(record, code, root_of):
     """
     stale = sorted(name for name in loaded_names(code) if name in root_of)
     if record["status"] == "ran":
+        if stale:
+            record["stale_reads"] = stale
         for name in assigned_names(code):
             if stale:
                 root_of[name] = root_of[stale[0]]

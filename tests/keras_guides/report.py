@@ -65,7 +65,8 @@ def compare(ember_result, keras_result):
         for what in ("shapes", "params", "ints"):
             if fe[what] != fk[what]:
                 out.append({"lineno": e["lineno"], "code": e["code"], "what": what, "ember": fe[what],
-                            "keras": fk[what], "failed_before": failed_before})
+                            "keras": fk[what], "failed_before": failed_before,
+                            "stale_reads": e.get("stale_reads", [])})
     return out
 
 
@@ -192,8 +193,13 @@ def render(results):
     for name, res in results.items():
         for m in res.get("mismatches", []):
             any_diff = True
-            note = f" (after {m['failed_before']} failed ember statements: may be a cascade)" if m.get(
-                "failed_before") else ""
+            if m.get("stale_reads"):
+                note = f" (cascade: reads `{m['stale_reads'][0]}`, left stale by an earlier ember failure)"
+            elif m.get("failed_before"):
+                note = (f" (after {m['failed_before']} failed ember statements; it reads no name they left stale, "
+                        "but may use an object one of them left half-built)")
+            else:
+                note = ""
             parts.append(f"- `{name}` line {m['lineno']} `{_cell(m['code'])}`: {m['what']}: ember "
                          f"{_cell(m['ember'])} vs Keras {_cell(m['keras'])}{note}")
     if not any_diff:
