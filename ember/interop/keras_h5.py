@@ -205,11 +205,18 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     raw, f = _open(filepath, what)
     try:
         model, weights, training = _read_model(f, raw, filepath, what, custom_objects, safe_mode)
-    except H5_ERRORS as exc:  # h5py reports damaged structures lazily, as the groups are read
-        raise ValueError(f"{what}: {filepath} is a damaged HDF5 file: {type(exc).__name__}: {exc}") from exc
-    keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
-    if compile and training:
-        _compile(model, training, custom_objects)
+        keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
+        if compile and training:
+            _compile(model, training, custom_objects)
+    except ValueError as exc:  # a class or config error from deep inside: say which file (UnsafeFileError kept)
+        if filepath in str(exc):
+            raise
+        from ember.interop import UnsafeFileError
+
+        kind = UnsafeFileError if isinstance(exc, UnsafeFileError) else ValueError
+        raise kind(f"{what}: {filepath}: {exc}") from exc
+    except (*H5_ERRORS, UnicodeDecodeError) as exc:  # h5py reports damage lazily; a damaged config misleads
+        raise ValueError(f"{what}: {filepath} is a damaged HDF5 model file: {type(exc).__name__}: {exc}") from exc
     return model
 
 

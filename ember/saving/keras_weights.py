@@ -223,8 +223,10 @@ def read_groups(raw: bytes, filepath: str, what: str) -> tuple[dict, dict]:
                     group = f[name]
                     if isinstance(group, h5py.Group):
                         found[name[: -len("vars")].rstrip("/")] = read_arrays(f, group, len(raw), filepath, what)
-    except ValueError:
-        raise
+    except ValueError as exc:
+        if filepath in str(exc):
+            raise
+        raise ValueError(f"{what}: {filepath} is a damaged HDF5 weight file: {exc}") from exc
     except H5_ERRORS as exc:
         raise ValueError(
             f"{what}: {filepath} is not a readable HDF5 weight file (truncated or corrupted): {exc}"

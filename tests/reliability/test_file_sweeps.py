@@ -43,6 +43,31 @@ def _outcome(fmt, path, reference) -> str:
     return "same" if same else "silent"
 
 
+def _isolated_outcome(fmt, path, reference) -> str:
+    """:func:`_outcome` in a forked child, so that a crash in a C library (libhdf5 segfaults on some damaged
+    files) is counted as ``'crash: signal N'`` instead of ending the test run."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_end)
+        try:
+            result = _outcome(fmt, path, reference)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as an outcome
+            result = f"untyped: {type(exc).__name__}: {exc}"
+        os.write(write_end, result.encode()[:4000])
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        result = f.read().decode()
+    _, status = os.waitpid(pid, 0)
+    return f"crash: signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else result
+
+
+def _judge(fmt):
+    """HDF5 files are parsed by libhdf5 (C): those sweeps run each load in a forked child."""
+    return _isolated_outcome if fmt.suffix.endswith(".h5") else _outcome
+
+
 def _good(name, tmp_path):
     fmt = FORMATS[name]
     path = tmp_path / f"good{fmt.suffix}"
@@ -61,7 +86,7 @@ def test_d3_every_truncation_is_rejected_with_an_error_naming_the_file(name, tmp
     outcomes = {}
     for offset in sorted(offsets):
         bad.write_bytes(data[:offset])
-        outcomes.setdefault(_outcome(fmt, bad, reference), []).append(offset)
+        outcomes.setdefault(_judge(fmt)(fmt, bad, reference), []).append(offset)
     _report("D3", name, {k: len(v) for k, v in outcomes.items()}, len(offsets))
     assert set(outcomes) == {"detected"}, {k: v[:5] for k, v in outcomes.items() if k != "detected"}
 
@@ -79,9 +104,13 @@ def test_d4_bit_flips_are_detected_or_harmless(name, tmp_path):
         mutated = bytearray(data)
         mutated[pos] ^= 1 << bit
         bad.write_bytes(bytes(mutated))
-        outcome = _outcome(fmt, bad, reference)
+        outcome = _judge(fmt)(fmt, bad, reference)
+        outcome = "crash" if outcome.startswith("crash") else outcome
         counts[outcome] = counts.get(outcome, 0) + 1
         examples.setdefault(outcome, (pos, bit))
     _report("D4", name, counts, flips)
     assert counts.get("silent", 0) == 0 or not fmt.own, f"{name}: silent corruption {counts}, e.g. {examples}"
-    assert set(counts) <= {"detected", "same", "silent"}, (counts, examples)
+    # NOTE: libhdf5 itself can crash on a damaged foreign .h5 (ember cannot validate before it parses); such
+    # crashes are counted and reported in RELIABILITY.md, and gated for ember's own formats.
+    allowed = {"detected", "same", "silent"} | (set() if fmt.own else {"crash"})
+    assert set(counts) <= allowed, (counts, examples)
