@@ -137,7 +137,8 @@ class _Builder:
 
 
 def draw_graph(output, path=None, show_values: bool = False, show_grads: bool = False, format: str | None = None,
-               collapse_layers: bool = True, expand=(), max_values: int = 6, rankdir: str = "LR") -> str:  # fmt: skip
+               collapse_layers: bool = True, expand=(), max_values: int = 6, rankdir: str = "LR",
+               optimized: bool = True) -> str:  # fmt: skip
     """Draw the autograd graph that produced ``output`` (micrograd's ``draw_dot`` for graphs of any size).
 
     Nodes: one per op (the :class:`~ember.autograd.Function` name and its output shape), per weight
@@ -159,13 +160,15 @@ def draw_graph(output, path=None, show_values: bool = False, show_grads: bool = 
         expand: names of layers drawn op by op although ``collapse_layers`` is on. Defaults to ``()``.
         max_values: values shown in full up to this size. Defaults to ``6``.
         rankdir: ``'LR'`` (left to right, as micrograd) or ``'TB'``. Defaults to ``'LR'``.
+        optimized: for a traced graph (``output`` is a ``ConcreteFunction`` of :func:`ember.function`),
+            draw it after the optimisation passes (``True``) or as recorded (``False``). Defaults to ``True``.
 
     Returns:
         The DOT text (always, also when Graphviz is missing: then a ``RuntimeWarning`` says how to install it
         and nothing is written).
 
     Raises:
-        TypeError: when ``output`` is not a Tensor.
+        TypeError: when ``output`` is neither a Tensor nor a traced graph.
         ValueError: when ``output`` has no recorded graph (a leaf, or computed under ``ember.no_grad()``), or
             its graph was freed by ``backward()`` without ``retain_graph=True``.
 
@@ -178,8 +181,17 @@ def draw_graph(output, path=None, show_values: bool = False, show_grads: bool = 
 
     Source: karpathy/micrograd ``trace_graph.ipynb`` (``draw_dot``); torchviz ``make_dot``.
     """
+    traced = getattr(output, "unoptimized_graph", None) is not None or type(output).__name__ == "Graph"
+    if traced:  # a ConcreteFunction of ember.function (or its Graph): the replayed program
+        from ember.viz.traced_graph import traced_graph_to_dot
+
+        graph = output if type(output).__name__ == "Graph" else (output.graph if optimized else
+                                                                 output.unoptimized_graph)  # fmt: skip
+        dot = traced_graph_to_dot(graph, "optimized" if optimized else "traced", rankdir)
+        return render(dot, path, format=format, caller="draw_graph", on_missing="warn")
     if not isinstance(output, Tensor):
-        raise TypeError(f"draw_graph: expected an ember Tensor. Received: output of type {type(output).__name__}")
+        raise TypeError(f"draw_graph: expected an ember Tensor or a ConcreteFunction. Received: output of type "
+                        f"{type(output).__name__}")  # fmt: skip
     if output._ctx is None:
         why = "it is a leaf (an input or a weight)" if output.requires_grad else (
             "it was computed under ember.no_grad() or from tensors that do not require grad (model.predict "

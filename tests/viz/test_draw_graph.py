@@ -140,3 +140,25 @@ def test_drawing_changes_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         draw_graph(ops.sum(model(np.ones((1, 2), "float32"))), format="dot")
+
+
+def test_traced_graph_before_and_after_optimisation():
+    w = ember.Variable(np.ones((3, 2), "float32"), name="w")
+    w.path = "probe/w"
+
+    def step(x):
+        y = ops.relu(x @ w + 1.0)
+        z = ops.relu(x @ w + 1.0)  # the same subexpression twice: common-subexpression elimination merges it
+        loss = ops.mean(y + z)
+        loss.backward()
+        return loss
+
+    fn = ember.function(step)
+    concrete = fn.get_concrete_function(ember.tensor(np.ones((4, 3), "float32")))
+    before = draw_graph(concrete, format="dot", optimized=False)
+    after = draw_graph(concrete, format="dot")
+    count = lambda dot: len(re.findall(r"^  n\d+ \[", dot, flags=re.M))  # noqa: E731
+    assert count(before) == len(concrete.unoptimized_graph.nodes) and count(after) == len(concrete.graph.nodes)
+    assert count(after) < count(before)
+    assert 'label="probe/w"' in before and "MatMul" in before and "grad" in before
+    assert "output 0" in after
