@@ -59,6 +59,16 @@ def _load_onnx(data: bytes) -> None:
         os.unlink(path)
 
 
+def _load_torch(data: bytes) -> None:
+    from ember.interop.torch import read_state_dict
+
+    path = _write_tmp(data, ".pth")
+    try:
+        read_state_dict(path)
+    finally:
+        os.unlink(path)
+
+
 def _config_json(data: bytes) -> None:
     from ember import models
 
@@ -83,7 +93,7 @@ def _cli(data: bytes) -> None:
         pass
 
 
-TARGETS = {"load_model": _load_model, "load_weights": _load_weights, "load_onnx": _load_onnx,
+TARGETS = {"load_model": _load_model, "load_weights": _load_weights, "load_onnx": _load_onnx, "load_torch": _load_torch,
            "config_json": _config_json, "idx": _idx, "cli": _cli}  # fmt: skip
 DOCUMENTED = (ValueError, OSError)
 
@@ -104,6 +114,11 @@ def seed_corpus() -> None:
     from ember.interop.onnx import export
 
     export(model, os.path.join(CORPUS, "load_onnx", "seed.onnx"))
+    import torch
+
+    torch.save({"w": torch.ones(3, 2)}, os.path.join(CORPUS, "load_torch", "seed_zip.pth"))
+    torch.save({"w": torch.ones(3, 2)}, os.path.join(CORPUS, "load_torch", "seed_legacy.pth"),
+               _use_new_zipfile_serialization=False)  # fmt: skip
     with open(os.path.join(CORPUS, "config_json", "seed.json"), "w") as f:
         f.write(model.to_json() if hasattr(model, "to_json") else json.dumps({}))
     header = bytes([0, 0, 8, 2]) + (3).to_bytes(4, "big") + (4).to_bytes(4, "big")

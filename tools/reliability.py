@@ -305,6 +305,17 @@ def render(figures: dict, extra: dict, quick: bool) -> str:
              f"Python {platform.python_version()}). The promises are ../shared/RELIABILITY.md's; G rows are tests "
              "that CI runs on every submission, N rows are measured by this command only.", "", "## Dashboard", ""]
     lines += [f"- {k}: {v}" for k, v in extra.items()]
+    lines += ["", "### What each format can detect", "",
+              "- ember's own files (`.keras` written by ember, `.weights.h5`, `.weights.safetensors`) carry SHA-256 "
+              "sums (`ember.json` per member; the `ember_sha256` root attribute; the safetensors metadata): every "
+              "changed byte of a member is detected, and zip CRC-32s catch the rest.",
+              "- `.keras` files written by Keras have no checksum of Keras's: ember relies on the zip CRC-32 of each "
+              "member, which detects every single-bit flip in a member's data; a flip in zip bookkeeping that "
+              "leaves the data intact loads the same model (counted as harmless).",
+              "- Keras 2 `.h5`, ONNX and PyTorch's legacy stream carry no checksum at all: a flipped bit inside a "
+              "weight's bytes changes that weight and cannot be detected by any reader (counted as silent, "
+              "reported, not gated); flips in their structure are detected. PyTorch's zip format has zip CRC-32s "
+              "(detected).", ""]
     lines += ["", "## Every row", "", "| row | tier | what | figure | target |", "| --- | --- | --- | --- | --- |"]
     for row, (tier, selections, what, target) in ROWS.items():
         where = ", ".join(f"`{s}`" for s in selections)

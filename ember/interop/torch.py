@@ -11,10 +11,12 @@ Source: torch/serialization.py, torch/_weights_only_unpickler.py, torch/nn/modul
 from __future__ import annotations
 
 import os
+import struct
 
 import numpy as np
 
 from ember.interop import torch_convert, torch_files
+from ember.saving.damaged import ZIP_ERRORS
 
 NESTED_KEYS = ("state_dict", "model_state_dict", "model", "module", "net", "weights")
 
@@ -76,16 +78,24 @@ def read_state_dict(path) -> dict[str, np.ndarray]:
         (314, (1000, 1280), dtype('float32'))
     """
     raw, where = _read_bytes(path)
-    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
-        obj = torch_files.read_zip(raw, where)
-    elif where.endswith(".safetensors") or (len(raw) > 9 and raw[8:9] == b"{"):
-        obj = torch_files.read_safetensors(raw, where)
-    elif raw[:1] == b"\x80":
-        obj = torch_files.read_legacy(raw, where)
-    else:
-        raise ValueError(f"read_state_dict: {where} is not a PyTorch checkpoint (zip or pickle) nor safetensors. "
-                         f"Received first bytes: {raw[:8]!r}")  # fmt: skip
-    return _state_dict_of(obj, where)
+    try:
+        if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
+            obj = torch_files.read_zip(raw, where)
+        elif where.endswith(".safetensors") or (len(raw) > 9 and raw[8:9] == b"{"):
+            obj = torch_files.read_safetensors(raw, where)
+        elif raw[:1] == b"\x80":
+            obj = torch_files.read_legacy(raw, where)
+        else:
+            raise ValueError(f"read_state_dict: {where} is not a PyTorch checkpoint (zip or pickle) nor "
+                             f"safetensors. Received first bytes: {raw[:8]!r}")  # fmt: skip
+        return _state_dict_of(obj, where)
+    except ValueError as e:
+        if where in str(e):  # our own messages (UnsafeFileError included) already name the file
+            raise
+        raise ValueError(f"read_state_dict: {where} is damaged: {e}") from None
+    except (*ZIP_ERRORS, TypeError, AttributeError, UnicodeDecodeError, struct.error, RecursionError) as e:
+        # a damaged file can reach the pickle machine or zipfile with garbage (the bit-flip sweep, RELIABILITY D4)
+        raise ValueError(f"read_state_dict: {where} is damaged: {type(e).__name__}: {e}") from None
 
 
 def _plan_in_order(units, sd: dict, strict: bool) -> list:

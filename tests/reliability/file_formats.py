@@ -77,6 +77,24 @@ def _onnx_read(path):
     return load_model(path)
 
 
+def _torch_write(zipped: bool):
+    def write(path):
+        import torch
+
+        torch.manual_seed(0)
+        state = {"fc.weight": torch.randn(5, 6), "fc.bias": torch.randn(5), "bn.running_var": torch.rand(5)}
+        torch.save(state, path, _use_new_zipfile_serialization=zipped)
+
+    return write
+
+
+def _torch_read(path):
+    from ember.interop.torch import read_state_dict
+
+    state = read_state_dict(path)
+    return [state[k] for k in sorted(state)]
+
+
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 
 FORMATS: dict[str, FileFormat] = {
@@ -88,4 +106,7 @@ FORMATS: dict[str, FileFormat] = {
     "Keras 2 legacy .h5": FileFormat(".h5", _copy_fixture("legacy_sequential.h5"), _keras_read, own=False),
     # ONNX protobuf: no checksum in the format (a flipped weight bit is undetectable by design)
     "ONNX .onnx": FileFormat(".onnx", _onnx_write, _onnx_read, own=False),
+    # PyTorch checkpoints read without torch (zip: CRC-32 per member; legacy pickle stream: no check at all)
+    "PyTorch .pth (zip)": FileFormat(".pth", _torch_write(True), _torch_read, own=False),
+    "PyTorch .pth (legacy)": FileFormat(".pth", _torch_write(False), _torch_read, own=False),
 }

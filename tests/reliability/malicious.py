@@ -141,6 +141,36 @@ def _load_onnx(path):
     load_model(path)
 
 
+class _Payload:
+    def __init__(self, fn, arg):
+        self.fn, self.arg = fn, arg
+
+    def __reduce__(self):
+        return self.fn, (self.arg,)
+
+
+def torch_reduce_payload(zipped: bool, fn_name: str):
+    """A torch.save checkpoint whose pickle calls ``os.system`` / ``print`` through ``__reduce__``."""
+    def build(tmp_path):
+        import os
+
+        import torch
+
+        fn = {"system": os.system, "print": print}[fn_name]
+        path = tmp_path / f"evil_{fn_name}_{'zip' if zipped else 'legacy'}.pth"
+        torch.save({"weight": _Payload(fn, f"touch {tmp_path / 'CANARY'}")}, path,
+                   _use_new_zipfile_serialization=zipped)  # fmt: skip
+        return path
+
+    return build
+
+
+def _load_torch(path):
+    from ember.interop.torch import read_state_dict
+
+    read_state_dict(path)
+
+
 def _load_weights(path):
     small_model().load_weights(str(path))
 
@@ -155,6 +185,9 @@ CASES = {
     "keras: polyglot trailer": (polyglot_trailer, models.load_model),
     "onnx: external data ../ outside the folder": (onnx_external_data("../../etc/passwd"), _load_onnx),
     "onnx: external data absolute path": (onnx_external_data("/etc/passwd"), _load_onnx),
+    "pth: __reduce__ os.system (zip)": (torch_reduce_payload(True, "system"), _load_torch),
+    "pth: __reduce__ os.system (legacy)": (torch_reduce_payload(False, "system"), _load_torch),
+    "pth: __reduce__ print (zip)": (torch_reduce_payload(True, "print"), _load_torch),
     "safetensors: header size 2**62": (safetensors_header({}, 2**62), _load_weights),
     "safetensors: overlapping offsets": (safetensors_header({
         "a": {"dtype": "F32", "shape": [8], "data_offsets": [0, 32]},
