@@ -49,6 +49,9 @@ def _isolated_outcome(fmt, path, reference) -> str:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
+        import faulthandler
+
+        faulthandler.disable()  # a crash here is an outcome to count, not a traceback for the log
         os.close(read_end)
         try:
             result = _outcome(fmt, path, reference)
