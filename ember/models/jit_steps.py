@@ -42,6 +42,8 @@ class JitSteps:
         y_pred = m(x, training=True)
         loss = m.compute_loss(x, y, y_pred, sample_weight)
         variables = m.trainable_weights
+        if not variables or not loss.requires_grad:  # nothing to train: a no-op step, as in Keras (and eager)
+            return loss, y_pred, [None] * len(variables), list(m._output_losses) if m._multi_output else None
         loss.backward()
         grads = [v.grad for v in variables]
         for v in variables:

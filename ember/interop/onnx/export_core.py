@@ -18,6 +18,12 @@ def _gelu_tanh(b: GraphBuilder, x: str) -> str:
     return b.op("Mul", [b.op("Mul", [x, b.scalar(0.5)]), b.op("Add", [b.op("Tanh", [inner]), b.scalar(1.0)])])
 
 
+def _gelu_erf(b: GraphBuilder, x: str) -> str:
+    # 0.5 x (1 + erf(x / sqrt(2))): the exact GELU, Keras 3's activation "gelu" (ember.activations.gelu)
+    erf = b.op("Erf", [b.op("Mul", [x, b.scalar(1 / math.sqrt(2))])])
+    return b.op("Mul", [b.op("Mul", [x, b.scalar(0.5)]), b.op("Add", [erf, b.scalar(1.0)])])
+
+
 def _silu(b: GraphBuilder, x: str) -> str:
     return b.op("Mul", [x, b.op("Sigmoid", [x])])
 
@@ -47,6 +53,8 @@ ACTIVATIONS = {
     ops.exponential: lambda b, x: b.op("Exp", [x]),
     activations.linear: lambda b, x: x,
 }
+if hasattr(activations, "gelu") and activations.gelu is not ops.gelu:
+    ACTIVATIONS[activations.gelu] = _gelu_erf
 if hasattr(ops, "hard_silu"):
     ACTIVATIONS[ops.hard_silu] = lambda b, x: b.op("HardSwish", [x])
 
