@@ -47,8 +47,8 @@ def _outcome(fmt, path, reference) -> str:
 
 
 def _isolated_outcome(fmt, path, reference) -> str:
-    """:func:`_outcome` in a forked child, so that a crash in a C library (libhdf5 segfaults on some damaged
-    files) is counted as ``'crash: signal N'`` instead of ending the test run."""
+    """:func:`_outcome` in a forked child, so that a crash or hang in a C library (libhdf5 segfaults, or loops,
+    on some damaged files) is counted as ``'crash: ...'`` instead of ending or stalling the test run."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -63,9 +63,19 @@ def _isolated_outcome(fmt, path, reference) -> str:
         os.write(write_end, result.encode()[:4000])
         os._exit(0)
     os.close(write_end)
+    deadline = time.monotonic() + 5.0  # RELIABILITY D3: no hang over 5 s (libhdf5 can loop on a damaged file)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            return "crash: hang over 5 s"
+        time.sleep(0.002)
     with os.fdopen(read_end, "rb") as f:
         result = f.read().decode()
-    _, status = os.waitpid(pid, 0)
     return f"crash: signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else result
 
 
