@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import zipfile
 
+# RuntimeError: zipfile's "File ... is encrypted, password required" (a flipped flag bit; found by atheris)
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, NotImplementedError,
-              OverflowError, IndexError)  # fmt: skip
+              OverflowError, IndexError, RuntimeError)  # fmt: skip
 H5_ERRORS = (OSError, KeyError, RuntimeError, TypeError, OverflowError, IndexError, AttributeError, SystemError)
 
 _EOCD = b"PK\x05\x06"
