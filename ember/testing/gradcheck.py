@@ -76,6 +76,29 @@ def _compare(name, i, analytic, numeric, atol, rtol):
         )
 
 
+def _pairs(fn, inputs, eps, dtype, seed):
+    """``(input index, analytical, numerical)`` per float input: central differences, element by element."""
+    leaves = _leaves(inputs, dtype)
+    cots, analytic = _analytic(fn, leaves, seed)
+    base = [backend.to_numpy(t.data).astype(np.float64 if dtype is None else dtype) if t.requires_grad else t.data
+            for t in leaves]  # fmt: skip
+    k = 0
+    for i, t in enumerate(leaves):
+        if not t.requires_grad:
+            continue
+        numeric = np.zeros(t.shape)
+        for j in range(t.size):
+            plus = [a.copy() if m == i else a for m, a in enumerate(base)]
+            minus = [a.copy() if m == i else a for m, a in enumerate(base)]
+            plus[i].flat[j] += eps
+            minus[i].flat[j] -= eps
+            # every input back on the active backend (the other float inputs sit in ``base`` as NumPy)
+            plus, minus = [backend.asarray(a) for a in plus], [backend.asarray(a) for a in minus]
+            numeric.flat[j] = (_scalar(fn, plus, cots) - _scalar(fn, minus, cots)) / (2 * eps)
+        yield i, analytic[k], numeric
+        k += 1
+
+
 def gradcheck(
     fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0
 ) -> bool:
@@ -102,25 +125,9 @@ def gradcheck(
         >>> gradcheck(lambda x: ember.ops.sin(x) * x, [np.linspace(-1, 1, 5)])
         True
     """
-    leaves = _leaves(inputs, np.float64)
-    cots, analytic = _analytic(fn, leaves, seed)
-    base = [backend.to_numpy(t.data).astype(np.float64) if t.requires_grad else t.data for t in leaves]
     name = getattr(fn, "__name__", repr(fn))
-    k = 0
-    for i, t in enumerate(leaves):
-        if not t.requires_grad:
-            continue
-        numeric = np.zeros(t.shape)
-        for j in range(t.size):
-            plus = [a.copy() if m == i else a for m, a in enumerate(base)]
-            minus = [a.copy() if m == i else a for m, a in enumerate(base)]
-            plus[i].flat[j] += eps
-            minus[i].flat[j] -= eps
-            # every input back on the active backend (the other float inputs sit in ``base`` as NumPy)
-            plus, minus = [backend.asarray(a) for a in plus], [backend.asarray(a) for a in minus]
-            numeric.flat[j] = (_scalar(fn, plus, cots) - _scalar(fn, minus, cots)) / (2 * eps)
-        _compare(name, i, analytic[k], numeric, atol, rtol)
-        k += 1
+    for i, analytic, numeric in _pairs(fn, inputs, eps, np.float64, seed):
+        _compare(name, i, analytic, numeric, atol, rtol)
     return True
 
 
@@ -233,22 +240,8 @@ def gradient_error(fn: Callable, inputs: Sequence, eps: float | None = None, dty
         The worst absolute difference, a float (``0.0`` when no input needs a gradient).
     """
     eps = eps if eps is not None else (1e-6 if np.dtype(dtype) == np.float64 else 1e-3)
-    leaves = _leaves(inputs, dtype)
-    cots, analytic = _analytic(fn, leaves, seed)
-    base = [backend.to_numpy(t.data).copy() if t.requires_grad else t.data for t in leaves]
-    worst, k = 0.0, 0
-    for i, t in enumerate(leaves):
-        if not t.requires_grad:
-            continue
-        numeric = np.zeros(t.shape)
-        for j in range(t.size):
-            plus = [a.copy() if m == i else a for m, a in enumerate(base)]
-            minus = [a.copy() if m == i else a for m, a in enumerate(base)]
-            plus[i].flat[j] += eps
-            minus[i].flat[j] -= eps
-            plus, minus = [backend.asarray(a) for a in plus], [backend.asarray(a) for a in minus]
-            numeric.flat[j] = (_scalar(fn, plus, cots) - _scalar(fn, minus, cots)) / (2 * eps)
+    worst = 0.0
+    for _, analytic, numeric in _pairs(fn, inputs, eps, dtype, seed):
         if numeric.size:
-            worst = max(worst, float(np.max(np.abs(analytic[k] - numeric))))
-        k += 1
+            worst = max(worst, float(np.max(np.abs(analytic - numeric))))
     return worst
