@@ -44,15 +44,17 @@ class Dense(Function):
     def backward(self, g):
         y, act = self.y, self.activation
         if act == "relu":
-            g = g * (y > 0)
+            g = backend.namespace(g).multiply(g, y > 0)
         elif act == "sigmoid":
             g = g * y * (1 - y)
         elif act == "tanh":
             g = g * (1 - y * y)
         x, kernel = self.x, self.kernel
         units = kernel.shape[-1]
-        gx = g @ kernel.T if self.needs_grad[0] else None
-        g2 = g.reshape(-1, units)
+        g2 = backend.contiguous(g).reshape(-1, units)  # a broadcast g (from a mean) would miss BLAS
+        # One 2-D GEMM over the flattened leading axes (kernel.T: BLAS's transpose flag, no copy); NumPy's
+        # 3-D @ 2-D makes one GEMM per leading index: 4.4 vs 3.1 ms at the W5 FFN shape (32, 64, 512).
+        gx = (g2 @ kernel.T).reshape(x.shape) if self.needs_grad[0] else None
         gk = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_grad[1] else None
         gb = g2.sum(axis=0) if self.needs_grad[2] else None
         return gx, gk, gb
