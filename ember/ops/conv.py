@@ -20,9 +20,10 @@ import math
 from typing import NamedTuple
 
 from ember import backend
-from ember.autograd import Function, Tensor
+from ember.autograd import Function, Tensor, grad_mode
 from ember.ops._convert import as_tensor
 from ember.ops.conv_depthwise import depthwise_taps
+from ember.ops.conv_gemm import chunked_conv_gemm, use_chunks
 
 
 class Geometry(NamedTuple):
@@ -169,6 +170,9 @@ class Conv(Function):
         if g > 1 and g == c:  # depthwise: the columns are built only if backward needs them
             self.cols, self.xpad = None, xpad
             return depthwise_taps(xpad, w, geo)
+        if g == 1 and not (grad_mode._STATE["enabled"] and True in self.needs_grad) and use_chunks(xpad, geo):
+            self.cols, self.xpad = None, xpad  # nothing reads the columns: cache-sized chunks (conv_gemm.py)
+            return chunked_conv_gemm(xpad, w.reshape(-1, w.shape[-1]), geo, im2col).reshape((n, *geo.out, -1))
         self.cols = self._columns(xpad)
         if g == 1:
             out = self.cols @ w.reshape(-1, w.shape[-1])
@@ -186,7 +190,7 @@ class Conv(Function):
         return cols.reshape(m, taps, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, taps * c // g)
 
     def backward(self, g):
-        if self.cols is None:  # depthwise forward skipped im2col
+        if self.cols is None:  # the depthwise or chunked forward kept no columns
             self.cols, self.xpad = self._columns(self.xpad), None
         w, geo, groups = self.w, self.geo, self.groups
         o = w.shape[-1]
