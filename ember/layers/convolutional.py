@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ember import initializers, ops
 from ember.layers.conv_base import BaseConv, conv_output_length, deconv_output_length
+from ember.layers.core import _FUSED
 from ember.layers.serialization import deserialize, serialize
+from ember.ops.conv_fused import conv_bias_act
 
 
 class _ConvND(BaseConv):
@@ -44,6 +46,10 @@ class _ConvND(BaseConv):
         if padding == "causal":  # left-pad the time axis so output t sees inputs <= t (WaveNet)
             x = ops.pad(x, [(0, 0), ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0), (0, 0)])
             padding = "valid"
+        fused_name = _FUSED.get(self.activation) if self.bias is not None else None
+        if fused_name is not None and x.dtype == self.kernel.dtype == self.bias.dtype:  # one node, same values
+            return conv_bias_act(x, self.kernel, self.bias, fused_name, self.strides, padding, self.data_format,
+                                 self.dilation_rate, self.groups)  # fmt: skip
         y = ops.conv(x, self.kernel, self.strides, padding, self.data_format, self.dilation_rate, self.groups)
         return self._finish(y)
 

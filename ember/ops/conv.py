@@ -23,7 +23,7 @@ from ember import backend
 from ember.autograd import Function, Tensor, grad_mode
 from ember.ops._convert import as_tensor
 from ember.ops.conv_depthwise import depthwise_taps
-from ember.ops.conv_gemm import chunked_conv_gemm, use_chunks
+from ember.ops.conv_gemm import chunked_conv_gemm, tap_major_columns, use_chunks
 
 
 class Geometry(NamedTuple):
@@ -136,17 +136,6 @@ def col2im(cols, padded_shape, geo: Geometry):
     for t, idx in enumerate(geo.tap_slices()):
         out[idx] += cols[t]
     return out
-
-
-def tap_major_columns(g2, w2, taps: int, out_shape):
-    """``g2 @ w2.T`` rearranged as ``(taps, *out_shape, in)``: one batched GEMM per tap block of ``w2``.
-
-    Args:
-        g2: ``(positions, out)`` gradient rows.
-        w2: ``(taps * in, out)`` kernel matrix.
-    """
-    w_t = w2.reshape(taps, -1, w2.shape[-1]).transpose(0, 2, 1)  # (taps, out, in)
-    return (g2[None] @ w_t).reshape((taps, *out_shape, w_t.shape[-1]))
 
 
 def crop_spatial(x, pads):
@@ -343,6 +332,12 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         >>> ember.ops.conv(x, k).shape
         (2, 3, 3, 4)
     """
+    x, w, geo, g, rank = conv_arguments(inputs, kernel, strides, padding, data_format, dilation_rate, groups)
+    return _from_channels_last(Conv.apply(x, w, geo=geo, groups=g), data_format, rank)
+
+
+def conv_arguments(inputs, kernel, strides, padding, data_format, dilation_rate, groups):
+    """:func:`conv`'s checked arguments: ``(inputs channels-last, kernel, Geometry, groups, rank)``."""
     x, w = as_tensor(inputs), as_tensor(kernel)
     rank = x.ndim - 2
     x = _to_channels_last(x, data_format, rank)
@@ -361,7 +356,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         if "unhashable" not in str(e):
             raise
         geo = _conv_geometry.__wrapped__(x.shape, w.shape, strides, padding, dilation_rate)
-    return _from_channels_last(Conv.apply(x, w, geo=geo, groups=g), data_format, rank)
+    return x, w, geo, g, rank
 
 
 def conv1d(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=None) -> Tensor:

@@ -55,3 +55,14 @@ def chunked_conv_gemm(xpad, w2, geo, im2col):
         stop = min(n, start + step)
         xp.matmul(im2col(xpad[start:stop], geo), w2, out=out[start * rows : stop * rows])
     return out
+
+
+def tap_major_columns(g2, w2, taps: int, out_shape):
+    """``g2 @ w2.T`` rearranged as ``(taps, *out_shape, in)``: one batched GEMM per tap block of ``w2``.
+
+    Args:
+        g2: ``(positions, out)`` gradient rows.
+        w2: ``(taps * in, out)`` kernel matrix.
+    """
+    w_t = w2.reshape(taps, -1, w2.shape[-1]).transpose(0, 2, 1)  # (taps, out, in)
+    return (g2[None] @ w_t).reshape((taps, *out_shape, w_t.shape[-1]))

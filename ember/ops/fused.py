@@ -19,6 +19,46 @@ from ember.ops._convert import as_tensor
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 
+def _epilogue(xp, y, bias, activation):
+    """``y = activation(y + bias)`` in place on the fresh GEMM output ``y`` (no temporaries)."""
+    y += bias
+    if activation == "relu":
+        xp.maximum(y, y.dtype.type(0), out=y)
+    elif activation == "sigmoid":  # 0.5 (1 + tanh(y / 2)): no overflow warning for large |y|
+        y *= 0.5
+        xp.tanh(y, out=y)
+        y += 1
+        y *= 0.5
+    elif activation == "tanh":
+        xp.tanh(y, out=y)
+
+
+def _activation_grad(g, y, activation):
+    """``g * activation'`` written with the activation's output ``y`` (ReLU: derivative 0 at the kink)."""
+    if activation == "relu":
+        return backend.namespace(g).multiply(g, y > 0)
+    if activation == "sigmoid":
+        return g * y * (1 - y)
+    if activation == "tanh":
+        return g * (1 - y * y)
+    return g
+
+
+def _activation_grad_graph(g, z, activation):
+    """:func:`_activation_grad` with recorded ops on the pre-activation ``z`` (for double backward)."""
+    from ember.ops import activations as A
+
+    if activation == "relu":
+        return g * Tensor._wrap((z.data > 0).astype(g.dtype))
+    if activation == "sigmoid":
+        s = A.sigmoid(z)
+        return g * s * (1 - s)
+    if activation == "tanh":
+        t = A.tanh(z)
+        return g * (1 - t * t)
+    return g
+
+
 class Dense(Function):
     # Hand-written backward for matmul + bias + activation: fewer nodes and passes (issue 6).
     def forward(self, x, kernel, bias, activation="linear"):
@@ -28,27 +68,12 @@ class Dense(Function):
             y = (x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) @ kernel).reshape(x.shape[:-1] + (kernel.shape[1],))
         else:
             y = x @ kernel
-        y += bias
-        if activation == "relu":
-            xp.maximum(y, y.dtype.type(0), out=y)
-        elif activation == "sigmoid":  # 0.5 (1 + tanh(y / 2)): no overflow warning for large |y|
-            y *= 0.5
-            xp.tanh(y, out=y)
-            y += 1
-            y *= 0.5
-        elif activation == "tanh":
-            xp.tanh(y, out=y)
+        _epilogue(xp, y, bias, activation)
         self.x, self.kernel, self.y, self.activation = x, kernel, y, activation
         return y
 
     def backward(self, g):
-        y, act = self.y, self.activation
-        if act == "relu":
-            g = backend.namespace(g).multiply(g, y > 0)
-        elif act == "sigmoid":
-            g = g * y * (1 - y)
-        elif act == "tanh":
-            g = g * (1 - y * y)
+        g = _activation_grad(g, self.y, self.activation)
         x, kernel = self.x, self.kernel
         units = kernel.shape[-1]
         g2 = backend.contiguous(g).reshape(-1, units)  # a broadcast g (from a mean) would miss BLAS
@@ -61,22 +86,12 @@ class Dense(Function):
 
     def backward_graph(self, g):
         # Double backward: the same gradients composed of differentiable ops on the recomputed pre-activation.
-        from ember.ops import activations as A
         from ember.ops import linalg, reduction
         from ember.ops import shape as S
 
         x, kernel, bias = self.parents
-        act = self.activation
-        if act != "linear":
-            z = linalg.matmul(x, kernel) + bias
-            if act == "relu":
-                g = g * Tensor._wrap((z.data > 0).astype(g.dtype))
-            elif act == "sigmoid":
-                s = A.sigmoid(z)
-                g = g * s * (1 - s)
-            else:
-                t = A.tanh(z)
-                g = g * (1 - t * t)
+        if self.activation != "linear":
+            g = _activation_grad_graph(g, linalg.matmul(x, kernel) + bias, self.activation)
         units = kernel.shape[-1]
         g2 = S.reshape(g, (-1, units))
         gx = linalg.matmul(g, S.swapaxes(kernel, 0, 1))

@@ -112,12 +112,14 @@ def test_unknown_pass_name():
 
 
 def test_fusion_turns_add_relu_into_one_node_with_identical_values_and_gradients():
-    conv = ember.layers.Conv2D(3, 2, activation="relu")
+    # The Conv layers compute bias + activation inside their conv node (ember.ops.conv_fused): the pair is written out.
+    conv = ember.layers.Conv2D(3, 2, use_bias=False)
+    bias = ember.Variable(np.array([0.1, -0.2, 0.3], "float32"))
     x = ember.tensor(np.random.default_rng(0).standard_normal((2, 5, 5, 2)).astype("float32"))
     conv(x)
 
     def step(t):
-        loss = (conv(t) ** 2).mean()
+        loss = (ember.ops.relu(conv(t) + bias) ** 2).mean()
         loss.backward()
         grads = [w.grad for w in conv.trainable_weights]
         for w in conv.trainable_weights:
