@@ -13,6 +13,8 @@ effect on it has derivative 0), so it is an op (:class:`PoolBackward`) with its 
 
 from __future__ import annotations
 
+import functools
+
 from ember import backend
 from ember.autograd import Function, Tensor
 from ember.ops._convert import as_tensor
@@ -127,10 +129,21 @@ def _pool(fn, name, inputs, pool_size, strides, padding, data_format):
     if rank < 1:
         raise ValueError(f"{name}: expected inputs (batch, *spatial, channels). Received: shape {x.shape}")
     x = _to_channels_last(x, data_format, rank)
+    try:  # computed once per (shape, arguments), as the conv's (W6 CNN batch 1: ~10 us per pooling call)
+        geo = _pool_geometry(x.shape, pool_size, strides, padding, name)
+    except TypeError as e:  # unhashable arguments (e.g. lists): compute it uncached
+        if "unhashable" not in str(e):
+            raise
+        geo = _pool_geometry.__wrapped__(x.shape, pool_size, strides, padding, name)
+    return _from_channels_last(fn.apply(x, geo=geo), data_format, rank)
+
+
+@functools.lru_cache(maxsize=256)
+def _pool_geometry(x_shape, pool_size, strides, padding, name):
+    rank = len(x_shape) - 2
     size = _tuple(pool_size, rank, "pool_size", name)
     strides = size if strides is None else _tuple(strides, rank, "strides", name)
-    geo = geometry(x.shape[1:-1], size, strides, padding, (1,) * rank, name, x.shape)
-    return _from_channels_last(fn.apply(x, geo=geo), data_format, rank)
+    return geometry(x_shape[1:-1], size, strides, padding, (1,) * rank, name, x_shape)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:

@@ -149,3 +149,15 @@ def test_pool_errors():
         ops.average_pool(ops.ones((1, 4, 4, 1)), 2, strides=0)
     with pytest.raises(ValueError, match="expected inputs"):
         ops.max_pool(ops.ones((4,)), 2)
+
+
+def test_pool_geometry_cache_accepts_lists_and_matches_uncached():
+    from ember.ops.pooling import _pool_geometry
+
+    x = np.random.default_rng(0).standard_normal((2, 7, 6, 3)).astype(np.float32)
+    cached = ops.max_pool(x, (2, 2), (2, 1), "same").numpy()
+    listed = ops.max_pool(x, [2, 2], [2, 1], "same").numpy()  # unhashable: computed uncached
+    np.testing.assert_array_equal(cached, listed)
+    assert _pool_geometry((2, 7, 6, 3), (2, 2), (2, 1), "same", "max_pool").out == (4, 6)
+    with pytest.raises(ValueError, match="pool_size"):
+        ops.max_pool(x, (2, 0))
