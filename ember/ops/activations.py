@@ -144,14 +144,24 @@ def _row_max(a, axis):
 
 class Softmax(Function):
     def forward(self, a, axis):
+        # In place on the one output-sized temporary: the values of exp(a - max) / sum (W5's attention probabilities).
         xp = backend.namespace(a)
-        e = xp.exp(a - _row_max(a, axis))
-        self.out, self.axis = e / e.sum(axis=axis, keepdims=True), axis
-        return self.out
+        e = a - _row_max(a, axis)
+        e = xp.exp(e, out=e) if e.dtype.kind == "f" else xp.exp(e)
+        e /= e.sum(axis=axis, keepdims=True)
+        self.out, self.axis = e, axis
+        return e
 
     def backward(self, g):
         s = self.out
-        return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
+        d = g * s  # s * (g - sum(g * s)), reusing the product's buffer
+        r = d.sum(axis=self.axis, keepdims=True)
+        if d.shape != s.shape:  # g broadcast beyond s: as the plain expression
+            return s * (g - r)
+        xp = backend.namespace(d)
+        xp.subtract(g, r, out=d)
+        d *= s
+        return d
 
     def backward_graph(self, g):
         s = softmax(self.parents[0], self.axis)
