@@ -17,6 +17,7 @@ from ember.layers.einsum_dense import EinsumDense
 from ember.layers.layer import Layer
 from ember.layers.masking_state import get_mask
 from ember.layers.serialization import serialize
+from ember.ops import fused
 
 _NEG = -1e9
 
@@ -47,10 +48,14 @@ def _broadcast_shape(a, b):
 
 
 def _project(dense: EinsumDense, x):
-    """``einsum('abc,cde->abde', x, kernel) + bias`` as one 2-D matmul (measured ~10x faster than einsum here)."""
+    """``einsum('abc,cde->abde', x, kernel) + bias`` as one 2-D matmul (measured ~10x faster than einsum here);
+    with a bias, one ``fused.dense`` node (the bias added in place on the GEMM output, same values)."""
     kernel = dense.kernel
-    y = ops.matmul(x, ops.reshape(kernel, (kernel.shape[0], -1)))
-    y = ops.reshape(y, tuple(x.shape[:-1]) + tuple(kernel.shape[1:]))
+    k2 = ops.reshape(kernel, (kernel.shape[0], -1))
+    if dense.bias is not None and x.dtype == kernel.dtype == dense.bias.dtype:
+        y = fused.dense(x, k2, ops.reshape(dense.bias, (-1,)))
+        return ops.reshape(y, tuple(x.shape[:-1]) + tuple(kernel.shape[1:]))
+    y = ops.reshape(ops.matmul(x, k2), tuple(x.shape[:-1]) + tuple(kernel.shape[1:]))
     return y + dense.bias if dense.bias is not None else y
 
 
@@ -184,9 +189,13 @@ class MultiHeadAttention(Layer):
         ctx = ops.transpose(ops.matmul(dropped, ops.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))  # (b, T, h, dv)
         b, t = ctx.shape[:2]
         kernel = self._output_dense.kernel
-        out = ops.matmul(ops.reshape(ctx, (b, t, -1)), ops.reshape(kernel, (-1, kernel.shape[-1])))
-        if self._output_dense.bias is not None:
-            out = out + self._output_dense.bias
+        bias = self._output_dense.bias
+        ctx, k2 = ops.reshape(ctx, (b, t, -1)), ops.reshape(kernel, (-1, kernel.shape[-1]))
+        if bias is not None and ctx.dtype == kernel.dtype == bias.dtype:
+            out = fused.dense(ctx, k2, bias)  # bias in place on the GEMM output, same values as matmul + bias
+        else:
+            out = ops.matmul(ctx, k2)
+            out = out + bias if bias is not None else out
         return (out, probs) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):

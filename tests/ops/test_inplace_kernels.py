@@ -56,3 +56,16 @@ def test_softmax_of_a_broadcast_gradient_and_of_integers():
     np.testing.assert_allclose(t.grad.numpy(), np.zeros((1, 3)), atol=1e-7)
     out = ops.softmax(ember.tensor(np.array([0, 1, 2])), axis=-1).numpy()
     np.testing.assert_allclose(out, np.exp([0, 1, 2]) / np.exp([0, 1, 2]).sum())
+
+
+def test_multi_head_attention_gradcheck_float64_through_the_fused_projections():
+    from ember.testing import gradcheck
+
+    mha = ember.layers.MultiHeadAttention(num_heads=2, key_dim=3, bias_initializer="glorot_uniform")
+    x = np.random.default_rng(2).standard_normal((2, 4, 5))
+    mha(ember.tensor(x.astype(np.float32)))
+    for w in mha.weights:  # the sub-layers are float32: their values as float64 for the check
+        w.data = w.data.astype(np.float64)
+    y = mha(ember.tensor(x))
+    assert y.dtype == np.float64 and y._ctx is not None
+    assert gradcheck(lambda t: mha(t, t), [x])
