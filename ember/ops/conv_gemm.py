@@ -10,6 +10,8 @@ The backward needs the columns, so chunking is used only when no gradient is rec
 
 Each output row is the same dot product over the same ``taps * channels`` elements either way
 (only the rows are split), so the values equal those of the single GEMM.
+
+Also here: :func:`tap_major_columns`, the backward's column gradient ``g @ w.T`` laid out tap by tap.
 """
 
 from __future__ import annotations
