@@ -2,6 +2,7 @@
 
 from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from ember.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
 from ember.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -92,6 +93,7 @@ __all__ = [  # fmt: skip
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
+    "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "TransformerEncoder", "TransformerDecoder",
     "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",
