@@ -27,6 +27,7 @@ from ember.layers.pooling import (
 )
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
+from ember.layers.preprocessing_hashing import Hashing
 from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomCrop, RandomFlip, Resizing
 from ember.layers.preprocessing_text import StringLookup, TextVectorization
 from ember.layers.rbf import RBFLayer
@@ -89,7 +90,7 @@ __all__ = [  # fmt: skip
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
     "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
-    "Resizing", "RandomCrop", "StringLookup", "TextVectorization",
+    "Resizing", "RandomCrop", "StringLookup", "TextVectorization", "Hashing",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",

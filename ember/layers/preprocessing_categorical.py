@@ -10,6 +10,7 @@ from collections import Counter
 
 from ember import ops
 from ember.autograd import Tensor
+from ember.layers.categorical_encoding import encode, encoded_shape
 from ember.layers.layer import Layer
 
 _MODES = ("one_hot", "multi_hot", "count")
@@ -22,8 +23,9 @@ def _tensor(x, dtype=None) -> Tensor:
 class CategoryEncoding(Layer):
     """Integer ids ``[0, num_tokens)`` to one-hot, multi-hot or count vectors of length ``num_tokens``.
 
-    ``multi_hot``/``count`` reduce over the last axis of a ``(batch, n)`` input; ``one_hot`` encodes a
-    ``(batch,)`` (or ``(batch, 1)``) input.
+    ``multi_hot``/``count`` reduce over the last axis of a ``(batch, n)`` input (a 1-D input is one sample:
+    output ``(num_tokens,)``, as Keras 3); ``one_hot`` encodes a ``(batch,)`` (or ``(batch, 1)``) input.
+    ``count[b, k] = sum_j [ids[b, j] == k] * count_weights[b, j]`` (weights 1 by default; call argument).
 
     Args:
         num_tokens: vocabulary size.
@@ -45,28 +47,19 @@ class CategoryEncoding(Layer):
             raise ValueError(f"CategoryEncoding: num_tokens must be a positive int. Received: {num_tokens!r}")
         self.num_tokens, self.output_mode, self.sparse = num_tokens, output_mode, sparse
 
-    def call(self, inputs):
+    def call(self, inputs, count_weights=None):
         ids = _tensor(inputs, "int64")
         low, high = int(ops.min(ids).item()), int(ops.max(ids).item())
         if low < 0 or high >= self.num_tokens:
             raise ValueError(f"CategoryEncoding '{self.name}': ids must lie in [0, {self.num_tokens}). Received: "
                              f"min={low}, max={high}")  # fmt: skip
-        if self.output_mode == "one_hot":
-            if ids.ndim > 1 and ids.shape[-1] == 1:
-                ids = ops.squeeze(ids, -1)
-            return ops.one_hot(ids, self.num_tokens, dtype="float32")
-        if ids.ndim == 1:
-            ids = ops.expand_dims(ids, -1)
-        encoded = ops.one_hot(ids, self.num_tokens, dtype="float32")
-        return ops.sum(encoded, axis=-2) if self.output_mode == "count" else ops.max(encoded, axis=-2)
+        if count_weights is not None and self.output_mode != "count":
+            raise ValueError(f"CategoryEncoding '{self.name}': count_weights is only used with output_mode='count'. "
+                             f"Received: output_mode={self.output_mode!r}")  # fmt: skip
+        return encode(ids, self.output_mode, self.num_tokens, f"CategoryEncoding '{self.name}'", count_weights)
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if self.output_mode == "one_hot" and len(shape) > 1 and shape[-1] == 1:
-            shape = shape[:-1]
-        if self.output_mode != "one_hot" and len(shape) > 1:
-            shape = shape[:-1]
-        return shape + (self.num_tokens,)
+        return encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def get_config(self) -> dict:
         config = super().get_config()
