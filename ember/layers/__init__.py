@@ -26,6 +26,7 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.preprocessing_affine import RandomRotation, RandomTranslation, RandomZoom
 from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
 from ember.layers.preprocessing_hashing import Hashing
 from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomCrop, RandomFlip, Resizing
@@ -91,6 +92,7 @@ __all__ = [  # fmt: skip
     "Rescaling", "Normalization",
     "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
     "Resizing", "RandomCrop", "StringLookup", "TextVectorization", "Hashing",
+    "RandomRotation", "RandomZoom", "RandomTranslation",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
