@@ -12,6 +12,7 @@ from ember import ops
 from ember.autograd import Tensor
 from ember.layers.categorical_encoding import encode, encoded_shape
 from ember.layers.layer import Layer
+from ember.layers.lookup_modes import LookupModes, document_idf
 
 _MODES = ("one_hot", "multi_hot", "count")
 
@@ -110,20 +111,28 @@ class Discretization(Layer):
         return config
 
 
-class IntegerLookup(Layer):
+class IntegerLookup(LookupModes, Layer):
     """Integer tokens to vocabulary indices: out-of-vocabulary tokens map to ``0 .. num_oov_indices - 1``,
     then ``vocabulary[i]`` to ``num_oov_indices + i`` (one more with a ``mask_token``, which maps to 0).
+    Other output modes encode those indices (no mask slot; masks dropped) as :mod:`ember.layers.lookup_modes`
+    describes.
 
     Args:
         max_tokens: vocabulary cap for ``adapt`` (OOV and mask included). Defaults to ``None``.
-        num_oov_indices: Defaults to ``1``.
+        num_oov_indices: Defaults to ``1`` (the only value ember implements).
         mask_token: Defaults to ``None``.
         vocabulary: list of ints, or ``None`` (then call :meth:`adapt`).
-        invert: map indices back to tokens. Defaults to ``False``.
-        output_mode: only ``'int'``. Defaults to ``'int'``.
+        idf_weights: ``tf_idf`` weights, one per vocabulary entry. Defaults to ``None``.
+        invert: map indices back to tokens (``'int'`` only). Defaults to ``False``.
+        output_mode: ``'int'`` (default), ``'one_hot'``, ``'multi_hot'``, ``'count'`` or ``'tf_idf'``.
+        pad_to_max_tokens: output width ``max_tokens``. Defaults to ``False``.
+
+    Shape:
+        ``'int'``: input shape, int64. Other modes: float32 ``(..., depth)``.
 
     Raises:
-        NotImplementedError: for other output modes, ``num_oov_indices > 1``, ``idf_weights``.
+        NotImplementedError: for ``num_oov_indices > 1``, ``sparse=True``, ``invert`` with another mode.
+        ValueError: unknown output_mode, pad_to_max_tokens without max_tokens, idf_weights outside tf_idf.
         RuntimeError: when called with no vocabulary.
     """
 
@@ -131,19 +140,18 @@ class IntegerLookup(Layer):
                  vocabulary_dtype="int64", idf_weights=None, invert=False, output_mode="int", sparse=False,
                  pad_to_max_tokens=False, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        if output_mode != "int" or sparse or idf_weights is not None or num_oov_indices > 1 or pad_to_max_tokens:
-            raise NotImplementedError(
-                f"IntegerLookup: output_mode={output_mode!r}, sparse={sparse!r}, idf_weights, num_oov_indices="
-                f"{num_oov_indices!r}, pad_to_max_tokens={pad_to_max_tokens!r}: ember implements output_mode='int' "
-                "with at most one OOV index only"
-            )
+        if num_oov_indices > 1 or (invert and output_mode != "int"):
+            raise NotImplementedError(f"IntegerLookup: num_oov_indices={num_oov_indices!r}, invert={invert!r} with "
+                                      f"output_mode={output_mode!r}: ember implements at most one OOV index and "
+                                      "invert in 'int' mode only")  # fmt: skip
+        self._init_modes("IntegerLookup", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse)
         self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, num_oov_indices, mask_token
         self.oov_token, self.invert, self.vocabulary_dtype = oov_token, invert, vocabulary_dtype
         self._vocab = None if vocabulary is None else [int(v) for v in vocabulary]
 
     def get_vocabulary(self) -> list:
-        """Mask token (if any), OOV token, then the vocabulary, in index order (Keras)."""
-        head = ([self.mask_token] if self.mask_token is not None else []) + [self.oov_token] * self.num_oov_indices
+        """Mask token (``'int'`` mode, if any), OOV token, then the vocabulary, in index order (Keras)."""
+        head = ([self.mask_token] if self._has_mask_slot() else []) + [self.oov_token] * self.num_oov_indices
         return head + list(self._vocab or [])
 
     def vocabulary_size(self) -> int:
@@ -151,13 +159,18 @@ class IntegerLookup(Layer):
         return len(self.get_vocabulary())
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Vocabulary = the tokens of ``data`` by decreasing frequency (ties: larger token first, as Keras)."""
-        counts = Counter(int(v) for v in _tensor(data, "int64").numpy().ravel().tolist())
+        """Vocabulary = the tokens of ``data`` by decreasing frequency (ties: larger token first, as Keras);
+        ``tf_idf``: each row (each element of 1-D data) is a document."""
+        array = _tensor(data, "int64").numpy()
+        counts = Counter(int(v) for v in array.ravel().tolist())
         counts.pop(self.mask_token, None)
         tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
         if self.max_tokens is not None:
-            tokens = tokens[: self.max_tokens - self.num_oov_indices - (self.mask_token is not None)]
+            tokens = tokens[: self.max_tokens - self.num_oov_indices - self._has_mask_slot()]
         self._vocab = tokens
+        if self.output_mode == "tf_idf":
+            rows = array.reshape(-1, 1) if array.ndim <= 1 else array.reshape(array.shape[0], -1)
+            self._idf = document_idf(rows.tolist(), tokens)
 
     def call(self, inputs):
         if self._vocab is None:
@@ -167,18 +180,20 @@ class IntegerLookup(Layer):
         if self.invert:
             return ops.take(table, x)
         hits = ops.equal(ops.expand_dims(x, -1), table)
-        first = 1 if self.mask_token is None else 2  # index of the first vocabulary entry
+        first = 1 + self._has_mask_slot()  # index of the first vocabulary entry
         index = ops.argmax(ops.cast(hits[..., first:], "int32"), axis=-1) + first
         out = ops.where(ops.any(hits[..., first:], axis=-1), index, first - 1)
-        if self.mask_token is not None:
-            out = ops.where(ops.equal(x, self.mask_token), 0, out)
-        return out
+        masked = None if self.mask_token is None else ops.equal(x, self.mask_token)
+        if masked is not None and self.output_mode == "int":
+            return ops.where(masked, 0, out)
+        return self._encode_ids(out, masked)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        return encoded_shape(input_shape, self.output_mode, self._depth())
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(max_tokens=self.max_tokens, num_oov_indices=self.num_oov_indices, mask_token=self.mask_token,
-                      oov_token=self.oov_token, vocabulary=self._vocab, invert=self.invert, output_mode="int")
+                      oov_token=self.oov_token, vocabulary=self._vocab, invert=self.invert,
+                      **self._modes_config())  # fmt: skip
         return config

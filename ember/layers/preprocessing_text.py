@@ -7,8 +7,11 @@ Source: keras/src/layers/preprocessing/{string_lookup,text_vectorization}.py (Ke
 
 from __future__ import annotations
 
+from ember import ops
 from ember.autograd import Tensor
+from ember.layers.categorical_encoding import encoded_shape
 from ember.layers.layer import Layer
+from ember.layers.lookup_modes import LookupModes, document_idf
 from ember.ops import strings
 
 
@@ -24,68 +27,86 @@ class _StringLayer(Layer):
 def _only_int(name: str, **given) -> None:
     bad = {k: v for k, v in given.items() if v}
     if bad:
-        raise NotImplementedError(f"{name}: {bad} not implemented in ember (output_mode='int', dense outputs only)")
+        raise NotImplementedError(f"{name}: {bad} not implemented in ember")
 
 
-class StringLookup(_StringLayer):
+class StringLookup(LookupModes, _StringLayer):
     """Strings to vocabulary indices: ``[UNK]`` (unknown) is index 0 and ``vocabulary[i]`` index ``i + 1``;
     with ``mask_token=''`` the mask is 0, ``[UNK]`` 1 and ``vocabulary[i]`` ``i + 2`` (Keras's layout).
+    Other output modes encode those indices (without the mask slot; masks dropped) as
+    :mod:`ember.layers.lookup_modes` describes: ``one_hot``, ``multi_hot``, ``count``, ``tf_idf``.
 
     Args:
         max_tokens: cap for ``adapt`` (OOV and mask included). Defaults to ``None``.
         num_oov_indices: only ``1``. mask_token: Defaults to ``None``. oov_token: Defaults to ``'[UNK]'``.
         vocabulary: list of strings, or ``None`` (then :meth:`adapt`).
-        invert: map indices back to strings. Defaults to ``False``.
-        output_mode: only ``'int'``.
+        idf_weights: ``tf_idf`` weights, one per vocabulary entry. Defaults to ``None``.
+        invert: map indices back to strings (``'int'`` only). Defaults to ``False``.
+        output_mode: ``'int'`` (default), ``'one_hot'``, ``'multi_hot'``, ``'count'`` or ``'tf_idf'``.
+        pad_to_max_tokens: output width ``max_tokens`` instead of the vocabulary size. Defaults to ``False``.
+
+    Shape:
+        ``'int'``: input shape, int64. Other modes: float32 ``(..., depth)`` (Keras's rank rules).
+
+    Raises:
+        ValueError: unknown output_mode, pad_to_max_tokens without max_tokens, idf_weights outside tf_idf.
+        NotImplementedError: ``num_oov_indices != 1``, ``sparse=True``, ``invert`` with another mode.
+        RuntimeError: when called with no vocabulary.
 
     Example:
         >>> import ember
         >>> layer = ember.layers.StringLookup(vocabulary=["a", "b", "c", "d"])
         >>> layer([["a", "c", "d"], ["d", "z", "b"]]).tolist()
         [[1, 3, 4], [4, 0, 2]]
+        >>> ember.layers.StringLookup(vocabulary=["a", "b", "c", "d"], output_mode="multi_hot")(
+        ...     [["a", "c", "d"], ["d", "z", "b"]]).tolist()
+        [[0.0, 1.0, 0.0, 1.0, 1.0], [1.0, 0.0, 1.0, 0.0, 1.0]]
     """
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]", vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", pad_to_max_tokens=False, sparse=False,
                  encoding="utf-8", **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        _only_int("StringLookup", output_mode=output_mode != "int", sparse=sparse, idf_weights=idf_weights is not None,
-                  num_oov_indices=num_oov_indices != 1, pad_to_max_tokens=pad_to_max_tokens)  # fmt: skip
+        _only_int("StringLookup", num_oov_indices=num_oov_indices != 1,
+                  invert=f"invert with output_mode={output_mode!r}" if invert and output_mode != "int" else False)
+        self._init_modes("StringLookup", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse)
         self.max_tokens, self.mask_token, self.oov_token, self.invert = max_tokens, mask_token, oov_token, invert
         self._vocab = None if vocabulary is None else [str(v) for v in vocabulary]
 
     def get_vocabulary(self) -> list:
-        """Mask token (if any), the OOV token, then the vocabulary, in index order."""
-        return ([self.mask_token] if self.mask_token is not None else []) + [self.oov_token] + list(self._vocab or [])
+        """Mask token (``'int'`` mode, if any), the OOV token, then the vocabulary, in index order."""
+        return ([self.mask_token] if self._has_mask_slot() else []) + [self.oov_token] + list(self._vocab or [])
 
     def vocabulary_size(self) -> int:
         """``len(get_vocabulary())``."""
         return len(self.get_vocabulary())
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Vocabulary = the strings of ``data`` by decreasing frequency (ties: decreasing string, as Keras)."""
+        """Vocabulary = the strings of ``data`` by decreasing frequency (ties: decreasing string, as Keras);
+        ``tf_idf``: each row of ``data`` (each element of 1-D data) is a document."""
         tokens = [strings.standardize(data, None)]
-        limit = None if self.max_tokens is None else self.max_tokens - 1 - (self.mask_token is not None)
+        limit = None if self.max_tokens is None else self.max_tokens - 1 - self._has_mask_slot()
         self._vocab = strings.vocabulary_by_frequency(tokens, [self.mask_token, self.oov_token], limit)
+        if self.output_mode == "tf_idf":
+            self._idf = document_idf(strings.documents(data), self._vocab)
 
     def call(self, inputs):
         if self._vocab is None:
             raise RuntimeError(f"StringLookup '{self.name}': no vocabulary. Pass vocabulary= or call adapt()")
         vocab = self.get_vocabulary()
         if self.invert:
-            from ember import ops
-
             return ops.take(Tensor(vocab), inputs)
-        default = vocab.index(self.oov_token)
-        return strings.lookup(inputs, vocab, default)
+        ids = strings.lookup(inputs, vocab, vocab.index(self.oov_token))
+        dropped = None if self.mask_token is None else ops.equal(strings.lookup(inputs, [self.mask_token], 1), 0)
+        return self._encode_ids(ids, dropped)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        return encoded_shape(input_shape, self.output_mode, self._depth())
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(max_tokens=self.max_tokens, mask_token=self.mask_token, oov_token=self.oov_token,
-                      vocabulary=self._vocab, invert=self.invert, output_mode="int")  # fmt: skip
+                      vocabulary=self._vocab, invert=self.invert, **self._modes_config())  # fmt: skip
         return config
 
 

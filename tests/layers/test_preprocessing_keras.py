@@ -56,8 +56,8 @@ def test_integer_lookup_follows_keras_documented_examples():
     adapted = L.IntegerLookup()
     adapted.adapt(np.array([[12, 1138, 42], [42, 1000, 36]]))
     assert adapted.get_vocabulary() == [-1, 42, 1138, 1000, 36, 12]
-    with pytest.raises(NotImplementedError, match="output_mode"):
-        L.IntegerLookup(output_mode="one_hot")
+    with pytest.raises(NotImplementedError, match="num_oov_indices"):
+        L.IntegerLookup(num_oov_indices=2)
 
 
 @pytest.mark.parametrize("case", [
