@@ -39,6 +39,33 @@ class LookupModes:
         self.output_mode, self.pad_to_max_tokens, self.sparse = output_mode, bool(pad_to_max_tokens), sparse
         self._idf = None if idf_weights is None else [float(v) for v in idf_weights]
 
+    def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
+        """Set the vocabulary (and, for ``'tf_idf'``, one idf weight per entry). A vocabulary that starts with
+        the special tokens (mask in ``'int'`` mode, OOV) keeps them, and then their idf weights too; otherwise
+        the OOV weight is the mean of the given ones (Keras).
+
+        Raises:
+            ValueError: idf_weights missing in ``'tf_idf'`` mode, given in another, or of another length.
+        """
+        layer = f"{type(self).__name__} '{self.name}'"
+        if self.output_mode == "tf_idf" and idf_weights is None:
+            raise ValueError(f"{layer}: output_mode='tf_idf' needs idf_weights with the vocabulary")
+        if self.output_mode != "tf_idf" and idf_weights is not None:
+            raise ValueError(f"{layer}: idf_weights is only used with output_mode='tf_idf'. Received: "
+                             f"output_mode={self.output_mode!r}")  # fmt: skip
+        vocab = [self._token(v) for v in vocabulary]
+        special = self.get_vocabulary()[: self.vocabulary_size() - len(self._vocab or [])]
+        has_special = vocab[: len(special)] == special
+        idf = None if idf_weights is None else [float(v) for v in idf_weights]
+        if idf is not None and len(idf) != len(vocab):
+            raise ValueError(f"{layer}: idf_weights must have one weight per vocabulary entry. Received: "
+                             f"{len(idf)} weights for {len(vocab)} tokens")  # fmt: skip
+        self._vocab = vocab[len(special) :] if has_special else vocab
+        self._idf_special = idf[: len(special)] if has_special and idf is not None else None
+        self._idf = idf[len(special) :] if has_special and idf is not None else idf
+
+    _idf_special = None
+
     def _has_mask_slot(self) -> bool:
         return self.mask_token is not None and self.output_mode == "int"
 
@@ -47,7 +74,7 @@ class LookupModes:
 
     def _idf_table(self) -> Tensor:
         idf = list(self._idf or [])
-        head = [sum(idf) / len(idf) if idf else 0.0] * (self.vocabulary_size() - len(idf))
+        head = self._idf_special or [sum(idf) / len(idf) if idf else 0.0] * (self.vocabulary_size() - len(idf))
         table = head + idf
         return Tensor(table + [0.0] * (self._depth() - len(table)), dtype="float32")
 

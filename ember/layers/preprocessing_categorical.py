@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from ember import ops
+from ember.ops import quantiles
 from ember.autograd import Tensor
-from ember.layers.categorical_encoding import encode, encoded_shape
+from ember.layers.categorical_encoding import check_mode, encode, encoded_shape
 from ember.layers.layer import Layer
 from ember.layers.lookup_modes import LookupModes, document_idf
 
@@ -69,45 +70,78 @@ class CategoryEncoding(Layer):
 
 
 class Discretization(Layer):
-    """Bucket index of each value: ``out = #{b in bin_boundaries : x >= b}`` (int64, ``0 .. len(boundaries)``).
+    """Bucket index of each value: ``out = #{b in bin_boundaries : x >= b}`` (``0 .. len(boundaries)``), encoded
+    by ``output_mode`` over ``len(boundaries) + 1`` bins.
+
+    With ``num_bins`` the boundaries come from :meth:`adapt`: Keras 3's approximate quantiles (a weighted
+    summary kept to ``epsilon`` precision, :mod:`ember.ops.quantiles`), the ``num_bins - 1`` inner quantiles.
 
     Args:
-        bin_boundaries: sorted list of boundaries.
-        num_bins, epsilon: Keras's quantile ``adapt`` options; not implemented (pass ``bin_boundaries``).
-        output_mode: only ``'int'``. Defaults to ``'int'``.
+        bin_boundaries: sorted list of boundaries. Defaults to ``None``.
+        num_bins: number of bins for :meth:`adapt` (exclusive with ``bin_boundaries``). Defaults to ``None``.
+        epsilon: quantile precision of ``adapt``. Defaults to ``0.01``.
+        output_mode: ``'int'`` (default, int64), ``'one_hot'``, ``'multi_hot'`` or ``'count'`` (float32).
+        sparse: only ``False``.
 
     Raises:
-        NotImplementedError: for ``num_bins``/``adapt`` or another ``output_mode``.
-        ValueError: without ``bin_boundaries``, or unsorted ones.
+        ValueError: both or neither of ``bin_boundaries``/``num_bins``, unsorted boundaries, ``num_bins < 1``,
+            an unknown output mode, ``adapt`` with fixed boundaries, or a call before ``adapt``.
+        NotImplementedError: for ``sparse=True``.
+
+    Example:
+        >>> import ember, numpy as np
+        >>> layer = ember.layers.Discretization(num_bins=4, epsilon=0.01)
+        >>> layer.adapt(np.arange(100.0))
+        >>> [round(b, 3) for b in layer.bin_boundaries]
+        [24.0, 49.0, 74.0]
     """
 
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False, **kwargs):
         super().__init__(**kwargs)
-        if num_bins is not None:
-            raise NotImplementedError("Discretization: num_bins (quantile adapt) is not implemented in ember yet; "
-                                      "pass bin_boundaries")  # fmt: skip
-        if output_mode != "int" or sparse:
-            raise NotImplementedError(f"Discretization: output_mode={output_mode!r}, sparse={sparse!r} are not "
-                                      "implemented in ember (only 'int', dense)")  # fmt: skip
-        if bin_boundaries is None or list(bin_boundaries) != sorted(bin_boundaries):
-            raise ValueError(f"Discretization: pass sorted `bin_boundaries`. Received: {bin_boundaries!r}")
-        self.bin_boundaries, self.epsilon = [float(b) for b in bin_boundaries], epsilon
+        check_mode("Discretization", output_mode, ("int", "one_hot", "multi_hot", "count"))
+        if sparse:
+            raise NotImplementedError("Discretization: sparse=True is not implemented in ember (dense only)")
+        if (bin_boundaries is None) == (num_bins is None):
+            raise ValueError(f"Discretization: Expected exactly one of bin_boundaries and num_bins. Received: "
+                             f"bin_boundaries={bin_boundaries!r}, num_bins={num_bins!r}")  # fmt: skip
+        if num_bins is not None and (not isinstance(num_bins, int) or num_bins < 1):
+            raise ValueError(f"Discretization: Expected num_bins to be a positive int. Received: num_bins={num_bins!r}")
+        if bin_boundaries is not None and list(bin_boundaries) != sorted(bin_boundaries):
+            raise ValueError(f"Discretization: Expected sorted bin_boundaries. Received: {bin_boundaries!r}")
+        self.bin_boundaries = None if bin_boundaries is None else [float(b) for b in bin_boundaries]
+        self.num_bins, self.epsilon, self.output_mode, self.sparse = num_bins, epsilon, output_mode, sparse
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Not implemented: ember's Discretization takes ``bin_boundaries``."""
-        raise NotImplementedError("Discretization.adapt (quantile boundaries) is not implemented in ember yet")
+        """Learn ``num_bins - 1`` quantile boundaries from ``data`` (an array/Tensor is one batch; another
+        iterable, e.g. a list, is a sequence of batches, as in Keras)."""
+        if self.num_bins is None:
+            raise ValueError(f"Discretization '{self.name}': cannot adapt a layer built with bin_boundaries; "
+                             "pass num_bins instead")  # fmt: skip
+        one_batch = isinstance(data, Tensor) or hasattr(data, "__array_interface__")
+        batches = [data.numpy() if isinstance(data, Tensor) else data] if one_batch else data
+        summary = quantiles.empty_summary()
+        for i, batch in enumerate(batches):
+            if steps is not None and i >= steps:
+                break
+            summary = quantiles.merge(quantiles.summarize(batch, self.epsilon), summary, self.epsilon)
+        self.bin_boundaries = quantiles.bin_boundaries(summary, self.num_bins)
 
     def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError(f"Discretization '{self.name}': pass bin_boundaries or call adapt() before using it")
         x = _tensor(inputs, "float32")
         bounds = Tensor(self.bin_boundaries, dtype=x.dtype)
-        return ops.sum(ops.cast(ops.greater_equal(ops.expand_dims(x, -1), bounds), "int64"), axis=-1)
+        ids = ops.sum(ops.cast(ops.greater_equal(ops.expand_dims(x, -1), bounds), "int64"), axis=-1)
+        return encode(ids, self.output_mode, len(self.bin_boundaries) + 1, f"Discretization '{self.name}'")
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        depth = None if self.bin_boundaries is None else len(self.bin_boundaries) + 1
+        return encoded_shape(input_shape, self.output_mode, depth)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(bin_boundaries=self.bin_boundaries, num_bins=None, epsilon=self.epsilon, output_mode="int")
+        config.update(bin_boundaries=self.bin_boundaries, num_bins=self.num_bins, epsilon=self.epsilon,
+                      output_mode=self.output_mode, sparse=self.sparse)  # fmt: skip
         return config
 
 
@@ -147,7 +181,11 @@ class IntegerLookup(LookupModes, Layer):
         self._init_modes("IntegerLookup", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse)
         self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, num_oov_indices, mask_token
         self.oov_token, self.invert, self.vocabulary_dtype = oov_token, invert, vocabulary_dtype
-        self._vocab = None if vocabulary is None else [int(v) for v in vocabulary]
+        self._vocab = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+
+    _token = staticmethod(int)
 
     def get_vocabulary(self) -> list:
         """Mask token (``'int'`` mode, if any), OOV token, then the vocabulary, in index order (Keras)."""

@@ -71,7 +71,11 @@ class StringLookup(LookupModes, _StringLayer):
                   invert=f"invert with output_mode={output_mode!r}" if invert and output_mode != "int" else False)
         self._init_modes("StringLookup", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse)
         self.max_tokens, self.mask_token, self.oov_token, self.invert = max_tokens, mask_token, oov_token, invert
-        self._vocab = None if vocabulary is None else [str(v) for v in vocabulary]
+        self._vocab = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+
+    _token = staticmethod(str)
 
     def get_vocabulary(self) -> list:
         """Mask token (``'int'`` mode, if any), the OOV token, then the vocabulary, in index order."""
@@ -110,21 +114,34 @@ class StringLookup(LookupModes, _StringLayer):
         return config
 
 
-class TextVectorization(_StringLayer):
-    """Strings to padded sequences of token ids: standardize, split, look up (``output_mode='int'``).
+class TextVectorization(LookupModes, _StringLayer):
+    """Strings to token ids or bag-of-words vectors: standardize, split, n-grams, look up, encode.
+
+    ``'int'``: padded sequences of ids (0 padding, 1 ``[UNK]``, vocabulary from 2). ``'multi_hot'``,
+    ``'count'``, ``'tf_idf'``: one vector per text over ``['[UNK]', *vocabulary]`` (no padding slot), as
+    :mod:`ember.layers.lookup_modes` describes. ``ngrams=n`` adds the 1..n-grams joined by a space, in order
+    of width then position (TensorFlow's ``tf.strings.ngrams``).
 
     Args:
-        max_tokens: vocabulary cap for ``adapt`` (``''`` and ``[UNK]`` included). Defaults to ``None``.
+        max_tokens: vocabulary cap for ``adapt`` (special tokens included). Defaults to ``None``.
         standardize: ``'lower_and_strip_punctuation'`` (default), ``'lower'``, ``'strip_punctuation'``,
             ``None`` or a callable.
         split: ``'whitespace'`` (default), ``'character'``, ``None`` or a callable.
-        output_sequence_length: pad (0) or truncate to this length. Defaults to ``None`` (longest in batch).
+        ngrams: ``None`` (default), an int ``n`` (widths 1..n) or a tuple of widths.
+        output_mode: ``'int'`` (default), ``'multi_hot'``, ``'count'`` or ``'tf_idf'``.
+        output_sequence_length: ``'int'`` only: pad (0) or truncate to this length. Defaults to ``None``.
+        pad_to_max_tokens: vector width ``max_tokens``. Defaults to ``False``.
         vocabulary: list of tokens, or ``None`` (then :meth:`adapt`).
-        ngrams, output_mode other than ``'int'``, pad_to_max_tokens, idf_weights, sparse, ragged: only
-            Keras's defaults (others raise NotImplementedError).
+        idf_weights: ``tf_idf`` weights, one per vocabulary token. Defaults to ``None``.
+        sparse, ragged: only ``False``.
 
     Returns:
-        int64 Tensor ``(batch, length)``: 0 padding, 1 ``[UNK]``, vocabulary from 2.
+        int64 ``(batch, length)`` for ``'int'``; float32 ``(batch, depth)`` otherwise.
+
+    Raises:
+        ValueError: a bad ``ngrams``, ``output_sequence_length`` outside ``'int'``, or an unknown output_mode.
+        NotImplementedError: ``sparse`` / ``ragged``.
+        RuntimeError: when called with no vocabulary.
 
     Example:
         >>> import ember
@@ -140,43 +157,66 @@ class TextVectorization(_StringLayer):
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):  # fmt: skip
         super().__init__(**kwargs)
-        _only_int("TextVectorization", ngrams=ngrams, output_mode=output_mode != "int", sparse=sparse,
-                  ragged=ragged, pad_to_max_tokens=pad_to_max_tokens, idf_weights=idf_weights is not None)  # fmt: skip
-        self.max_tokens, self.standardize, self.split = max_tokens, standardize, split
-        self.output_sequence_length = output_sequence_length
-        self._vocab = None if vocabulary is None else [str(v) for v in vocabulary]
+        _only_int("TextVectorization", ragged=ragged)
+        self._init_modes("TextVectorization", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse,
+                         ("int", "multi_hot", "count", "tf_idf"))  # fmt: skip
+        bad = not (ngrams is None or (isinstance(ngrams, int) and ngrams > 0) or
+                   (isinstance(ngrams, (tuple, list)) and all(isinstance(n, int) and n > 0 for n in ngrams)))
+        if bad or isinstance(ngrams, bool):
+            raise ValueError(f"TextVectorization: Expected ngrams to be None, a positive int or a tuple of them. "
+                             f"Received: ngrams={ngrams!r}")  # fmt: skip
+        if output_mode != "int" and output_sequence_length is not None:
+            raise ValueError(f"TextVectorization: output_sequence_length is only used with output_mode='int'. "
+                             f"Received: output_mode={output_mode!r}, output_sequence_length="
+                             f"{output_sequence_length!r}")  # fmt: skip
+        self.max_tokens, self.standardize, self.split, self.mask_token = max_tokens, standardize, split, ""
+        self.ngrams = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
+        self.output_sequence_length, self.oov_token, self._vocab = output_sequence_length, "[UNK]", None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+
+    _token = staticmethod(str)
 
     def _tokens(self, texts) -> list[list[str]]:
-        return strings.split(strings.standardize(texts, self.standardize), self.split)
+        tokens = strings.split(strings.standardize(texts, self.standardize), self.split)
+        return tokens if self.ngrams is None else [strings.ngrams(t, self.ngrams) for t in tokens]
 
     def get_vocabulary(self) -> list:
-        """``['', '[UNK]', *vocabulary]``."""
-        return ["", "[UNK]"] + list(self._vocab or [])
+        """``['', '[UNK]', *vocabulary]`` (``'int'``) or ``['[UNK]', *vocabulary]``."""
+        return ([""] if self._has_mask_slot() else []) + ["[UNK]"] + list(self._vocab or [])
 
     def vocabulary_size(self) -> int:
         """``len(get_vocabulary())``."""
         return len(self.get_vocabulary())
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Vocabulary = the tokens of ``data`` (after standardize and split) by decreasing frequency, ties by
-        decreasing token (Keras's order)."""
-        limit = None if self.max_tokens is None else self.max_tokens - 2
-        self._vocab = strings.vocabulary_by_frequency(self._tokens(data), ["", "[UNK]"], limit)
+        """Vocabulary = the tokens of ``data`` (after standardize, split and n-grams) by decreasing frequency,
+        ties by decreasing token (Keras's order); ``tf_idf``: each text is a document."""
+        docs = self._tokens(data)
+        limit = None if self.max_tokens is None else self.max_tokens - 1 - self._has_mask_slot()
+        self._vocab = strings.vocabulary_by_frequency(docs, ["", "[UNK]"], limit)
+        if self.output_mode == "tf_idf":
+            self._idf = document_idf(docs, self._vocab)
 
     def call(self, inputs):
         if self._vocab is None:
             raise RuntimeError(f"TextVectorization '{self.name}': no vocabulary. Pass vocabulary= or call adapt()")
         vocab = self.get_vocabulary()
-        ids = [strings.lookup(tokens, vocab, 1).tolist() if tokens else [] for tokens in self._tokens(inputs)]
-        return strings.pad_ids(ids, self.output_sequence_length)
+        unk = vocab.index("[UNK]")
+        ids = [strings.lookup(tokens, vocab, unk).tolist() if tokens else [] for tokens in self._tokens(inputs)]
+        if self.output_mode == "int":
+            return strings.pad_ids(ids, self.output_sequence_length)
+        padded = strings.pad_ids([[i + 1 for i in row] for row in ids], None) - 1  # -1 pads: counted nowhere
+        return self._encode_ids(padded)
 
     def compute_output_shape(self, input_shape):
-        return (tuple(input_shape)[0], self.output_sequence_length)
+        batch = tuple(input_shape)[0]
+        return (batch, self.output_sequence_length) if self.output_mode == "int" else (batch, self._depth())
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(max_tokens=self.max_tokens, standardize=self.standardize if isinstance(self.standardize, str)
                       or self.standardize is None else None, split=self.split if isinstance(self.split, str) or
                       self.split is None else None, output_sequence_length=self.output_sequence_length,
-                      vocabulary=self._vocab, output_mode="int")  # fmt: skip
+                      ngrams=self.ngrams, vocabulary=self._vocab, **self._modes_config())  # fmt: skip
         return config

@@ -72,6 +72,12 @@ def vocabulary_by_frequency(token_lists, exclude, limit) -> list[str]:
     return order if limit is None else order[: max(limit, 0)]
 
 
+def ngrams(tokens: list[str], widths) -> list[str]:
+    """All n-grams of each width in ``widths`` (in that order, then by position), joined by a space; widths
+    longer than the sequence give none (``tf.strings.ngrams`` with ``preserve_short_sequences=False``)."""
+    return [" ".join(tokens[i : i + n]) for n in widths for i in range(len(tokens) - n + 1)]
+
+
 def documents(data) -> list[list[str]]:
     """Keras's ``adapt`` documents: each row of 2-D ``data``, each element of 1-D ``data``, as a token list."""
     array = _array(data)

@@ -134,5 +134,5 @@ def test_string_lookup_and_text_vectorization_follow_keras_documented_examples()
     np.testing.assert_array_equal(text(["the dog sat on it", "Cat"]).numpy(), [[2, 1, 4], [3, 0, 0]])
     longest = L.TextVectorization(vocabulary=["x", "y"], standardize=None, split="character")
     np.testing.assert_array_equal(longest(["xyz", "y"]).numpy(), [[2, 3, 1], [3, 0, 0]])
-    with pytest.raises(NotImplementedError, match="output_mode"):
-        L.TextVectorization(output_mode="tf_idf")
+    with pytest.raises(NotImplementedError, match="ragged"):
+        L.TextVectorization(ragged=True)
