@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter
 
 from ember import ops
-from ember.ops import quantiles
 from ember.autograd import Tensor
 from ember.layers.categorical_encoding import check_mode, encode, encoded_shape
 from ember.layers.layer import Layer
 from ember.layers.lookup_modes import LookupModes, document_idf
+from ember.ops import quantiles
 
 _MODES = ("one_hot", "multi_hot", "count")
 
