@@ -52,8 +52,10 @@ class Hashing(Layer):
                              f"sparse={sparse}, output_mode={output_mode!r}")  # fmt: skip
         if sparse:
             raise NotImplementedError("Hashing: sparse=True is not implemented in ember (dense outputs only)")
-        if salt is not None and not (isinstance(salt, int) or (isinstance(salt, (list, tuple)) and len(salt) == 2
-                                                               and all(isinstance(s, int) for s in salt))):
+        if salt is not None and not (
+            isinstance(salt, int)
+            or (isinstance(salt, (list, tuple)) and len(salt) == 2 and all(isinstance(s, int) for s in salt))
+        ):
             raise ValueError(f"Hashing: Expected salt to be an int or two ints. Received: salt={salt!r}")
         self.num_bins, self.mask_value, self.output_mode, self.sparse = num_bins, mask_value, output_mode, sparse
         self.salt = None if salt is None else ([salt, salt] if isinstance(salt, int) else list(salt))

@@ -11,13 +11,29 @@ from tests.keras_ref.keras_runner import run_keras
 
 CASES = {  # name: (class, kwargs, input shape)
     "1d_valid": ("ConvLSTM1D", {"filters": 3, "kernel_size": 3}, (2, 4, 7, 2)),
-    "1d_same_seq_state": ("ConvLSTM1D", {"filters": 2, "kernel_size": 2, "padding": "same",
-                                         "return_sequences": True, "return_state": True}, (2, 3, 5, 3)),
+    "1d_same_seq_state": (
+        "ConvLSTM1D",
+        {"filters": 2, "kernel_size": 2, "padding": "same", "return_sequences": True, "return_state": True},
+        (2, 3, 5, 3),
+    ),
     "2d_valid": ("ConvLSTM2D", {"filters": 2, "kernel_size": 3}, (2, 3, 5, 6, 2)),
-    "2d_strides_backwards": ("ConvLSTM2D", {"filters": 3, "kernel_size": (2, 3), "strides": 2, "padding": "same",
-                                            "go_backwards": True, "return_sequences": True}, (1, 3, 5, 6, 2)),
-    "2d_dilation": ("ConvLSTM2D", {"filters": 2, "kernel_size": 2, "dilation_rate": 2,
-                                   "return_state": True}, (2, 2, 6, 5, 1)),
+    "2d_strides_backwards": (
+        "ConvLSTM2D",
+        {
+            "filters": 3,
+            "kernel_size": (2, 3),
+            "strides": 2,
+            "padding": "same",
+            "go_backwards": True,
+            "return_sequences": True,
+        },
+        (1, 3, 5, 6, 2),
+    ),
+    "2d_dilation": (
+        "ConvLSTM2D",
+        {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "return_state": True},
+        (2, 2, 6, 5, 1),
+    ),
     "3d": ("ConvLSTM3D", {"filters": 2, "kernel_size": 2, "return_sequences": True}, (1, 2, 3, 4, 3, 2)),
 }
 

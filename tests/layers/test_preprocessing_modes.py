@@ -44,8 +44,10 @@ def _num(v):
 
 def test_category_encoding_and_discretization_match_keras_3():
     code = _SCRIPT + f"data = np.array({DATA.tolist()!r}, dtype='float32')\n"
-    code += ("def adapt(layer, data):\n    layer.reset_state(); layer.update_state(data); layer.finalize_state()\n"
-             "result = run(keras, data, lambda v: np.asarray(keras.ops.convert_to_numpy(v)).tolist(), adapt)\n")
+    code += (
+        "def adapt(layer, data):\n    layer.reset_state(); layer.update_state(data); layer.finalize_state()\n"
+        "result = run(keras, data, lambda v: np.asarray(keras.ops.convert_to_numpy(v)).tolist(), adapt)\n"
+    )
     expected = run_keras(code)
     ns = {"np": np}
     exec(_SCRIPT, ns)
