@@ -95,6 +95,11 @@ class LookupModes:
         idf = self._idf_table() if self.output_mode == "tf_idf" else None
         return encode(ids, self.output_mode, self._depth(), where, idf_weights=idf)
 
+    def _config_vocabulary(self):
+        """The vocabulary for ``get_config``: with the special tokens when their idf weights were given."""
+        return self.get_vocabulary() if self._idf_special else self._vocab
+
     def _modes_config(self) -> dict:
+        idf = self._idf_special + self._idf if self._idf_special else self._idf
         return {"output_mode": self.output_mode, "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse,
-                "idf_weights": self._idf}  # fmt: skip
+                "idf_weights": idf}  # fmt: skip

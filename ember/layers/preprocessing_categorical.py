@@ -144,6 +144,17 @@ class Discretization(Layer):
                       output_mode=self.output_mode, sparse=self.sparse)  # fmt: skip
         return config
 
+    @classmethod
+    def from_config(cls, config: dict):
+        """An adapted layer's config has both ``num_bins`` and ``bin_boundaries``: set the boundaries after
+        construction, as Keras does."""
+        config = dict(config)
+        boundaries = config.pop("bin_boundaries", None) if config.get("num_bins") is not None else None
+        layer = cls(**config)
+        if boundaries is not None:
+            layer.bin_boundaries = [float(b) for b in boundaries]
+        return layer
+
 
 class IntegerLookup(LookupModes, Layer):
     """Integer tokens to vocabulary indices: out-of-vocabulary tokens map to ``0 .. num_oov_indices - 1``,
@@ -232,6 +243,6 @@ class IntegerLookup(LookupModes, Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(max_tokens=self.max_tokens, num_oov_indices=self.num_oov_indices, mask_token=self.mask_token,
-                      oov_token=self.oov_token, vocabulary=self._vocab, invert=self.invert,
+                      oov_token=self.oov_token, vocabulary=self._config_vocabulary(), invert=self.invert,
                       **self._modes_config())  # fmt: skip
         return config

@@ -110,7 +110,7 @@ class StringLookup(LookupModes, _StringLayer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(max_tokens=self.max_tokens, mask_token=self.mask_token, oov_token=self.oov_token,
-                      vocabulary=self._vocab, invert=self.invert, **self._modes_config())  # fmt: skip
+                      vocabulary=self._config_vocabulary(), invert=self.invert, **self._modes_config())  # fmt: skip
         return config
 
 
@@ -218,5 +218,5 @@ class TextVectorization(LookupModes, _StringLayer):
         config.update(max_tokens=self.max_tokens, standardize=self.standardize if isinstance(self.standardize, str)
                       or self.standardize is None else None, split=self.split if isinstance(self.split, str) or
                       self.split is None else None, output_sequence_length=self.output_sequence_length,
-                      ngrams=self.ngrams, vocabulary=self._vocab, **self._modes_config())  # fmt: skip
+                      ngrams=self.ngrams, vocabulary=self._config_vocabulary(), **self._modes_config())  # fmt: skip
         return config

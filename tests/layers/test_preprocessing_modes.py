@@ -160,3 +160,18 @@ def test_bad_arguments_name_the_layer():
         L.CategoryEncoding(3, output_mode="multi_hot")(np.array([[0, 1]]), count_weights=np.ones((1, 2)))
     with pytest.raises(ValueError, match="CategoryEncoding.*rank"):
         L.CategoryEncoding(3, output_mode="count")(np.zeros((2, 2, 2), dtype="int64"))
+
+
+def test_config_round_trip_keeps_modes_and_idf():
+    layer = L.StringLookup(output_mode="tf_idf")
+    layer.set_vocabulary(["[UNK]", *VOCAB], idf_weights=[0.9, 0.25, 0.75, 0.6, 0.4])
+    clone = L.StringLookup.from_config(layer.get_config())
+    np.testing.assert_array_equal(clone(TEXTS).numpy(), layer(TEXTS).numpy())
+    text = L.TextVectorization(output_mode="tf_idf", ngrams=2, max_tokens=9, pad_to_max_tokens=True)
+    text.adapt(["a b c", "b c"])
+    clone = L.TextVectorization.from_config(text.get_config())
+    np.testing.assert_allclose(clone(["a b x"]).numpy(), text(["a b x"]).numpy())
+    disc = L.Discretization(num_bins=3)
+    disc.adapt(DATA)
+    clone = L.Discretization.from_config(disc.get_config())  # both num_bins and bin_boundaries, as in Keras
+    np.testing.assert_array_equal(clone(DATA[:5]).numpy(), disc(DATA[:5]).numpy())
