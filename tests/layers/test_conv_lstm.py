@@ -145,3 +145,15 @@ def test_bad_input_names_the_layer():
         L.ConvLSTM2D(2, 3, data_format="channels_first")
     with pytest.raises(ValueError, match="ConvLSTMCell.*units"):
         L.ConvLSTM2D(0, 3)
+
+
+def test_keras_file_loads_in_keras_3_with_the_same_outputs(tmp_path):
+    model = ember.models.Sequential(
+        [ember.layers.Input((3, 5, 5, 2)), L.ConvLSTM2D(3, 3, padding="same", return_sequences=True), L.Flatten()]
+    )
+    x = np.random.default_rng(0).normal(size=(2, 3, 5, 5, 2)).astype("float32")
+    path = tmp_path / "convlstm.keras"
+    model.save(path)
+    code = f"m = keras.models.load_model({str(path)!r})\nx = np.array({x.tolist()!r}, dtype='float32')\n"
+    code += "result = m.predict(x, verbose=0).tolist()\n"
+    np.testing.assert_allclose(np.asarray(run_keras(code)), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
