@@ -2,6 +2,7 @@
 
 from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from ember.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from ember.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Identity, Lambda, Masking
 from ember.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -25,7 +26,9 @@ from ember.layers.pooling import (
     MaxPooling2D,
 )
 from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.preprocessing_affine import RandomRotation, RandomTranslation, RandomZoom
 from ember.layers.preprocessing_categorical import CategoryEncoding, Discretization, IntegerLookup
+from ember.layers.preprocessing_hashing import Hashing
 from ember.layers.preprocessing_image import CenterCrop, RandomContrast, RandomCrop, RandomFlip, Resizing
 from ember.layers.preprocessing_text import StringLookup, TextVectorization
 from ember.layers.rbf import RBFLayer
@@ -88,10 +91,12 @@ __all__ = [  # fmt: skip
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Rescaling", "Normalization",
     "CategoryEncoding", "Discretization", "IntegerLookup", "CenterCrop", "RandomFlip", "RandomContrast",
-    "Resizing", "RandomCrop", "StringLookup", "TextVectorization",
+    "Resizing", "RandomCrop", "StringLookup", "TextVectorization", "Hashing",
+    "RandomRotation", "RandomZoom", "RandomTranslation",
     # recurrent (issue 5)
     "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
+    "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "TransformerEncoder", "TransformerDecoder",
     "PositionEmbedding", "TokenAndPositionEmbedding", "SinePositionEncoding",

@@ -72,6 +72,19 @@ def vocabulary_by_frequency(token_lists, exclude, limit) -> list[str]:
     return order if limit is None else order[: max(limit, 0)]
 
 
+def ngrams(tokens: list[str], widths) -> list[str]:
+    """All n-grams of each width in ``widths`` (in that order, then by position), joined by a space; widths
+    longer than the sequence give none (``tf.strings.ngrams`` with ``preserve_short_sequences=False``)."""
+    return [" ".join(tokens[i : i + n]) for n in widths for i in range(len(tokens) - n + 1)]
+
+
+def documents(data) -> list[list[str]]:
+    """Keras's ``adapt`` documents: each row of 2-D ``data``, each element of 1-D ``data``, as a token list."""
+    array = _array(data)
+    array = array.reshape(-1, 1) if array.ndim <= 1 else array.reshape(array.shape[0], -1)
+    return [[str(v) for v in row] for row in array.tolist()]
+
+
 def pad_ids(id_lists: list[list[int]], length) -> Tensor:
     """Right-pad (with 0) or truncate lists of ids to ``length`` (the longest when ``None``): int64 Tensor."""
     width = max((len(ids) for ids in id_lists), default=0) if length is None else int(length)

@@ -56,8 +56,8 @@ def test_integer_lookup_follows_keras_documented_examples():
     adapted = L.IntegerLookup()
     adapted.adapt(np.array([[12, 1138, 42], [42, 1000, 36]]))
     assert adapted.get_vocabulary() == [-1, 42, 1138, 1000, 36, 12]
-    with pytest.raises(NotImplementedError, match="output_mode"):
-        L.IntegerLookup(output_mode="one_hot")
+    with pytest.raises(NotImplementedError, match="num_oov_indices"):
+        L.IntegerLookup(num_oov_indices=2)
 
 
 @pytest.mark.parametrize("case", [
@@ -134,5 +134,5 @@ def test_string_lookup_and_text_vectorization_follow_keras_documented_examples()
     np.testing.assert_array_equal(text(["the dog sat on it", "Cat"]).numpy(), [[2, 1, 4], [3, 0, 0]])
     longest = L.TextVectorization(vocabulary=["x", "y"], standardize=None, split="character")
     np.testing.assert_array_equal(longest(["xyz", "y"]).numpy(), [[2, 3, 1], [3, 0, 0]])
-    with pytest.raises(NotImplementedError, match="output_mode"):
-        L.TextVectorization(output_mode="tf_idf")
+    with pytest.raises(NotImplementedError, match="ragged"):
+        L.TextVectorization(ragged=True)
