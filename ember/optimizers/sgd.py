@@ -33,6 +33,7 @@ class SGD(Optimizer):
     """
 
     default_name = "SGD"
+    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
