@@ -9,7 +9,7 @@ The update rules are elementwise, so every element gets the same floating-point 
 the same order as the per-variable loop: results are bit-identical to it (tests/optimizers/
 test_fused.py).
 
-Used by :meth:`Optimizer.apply` when the optimizer class declares ``fused_update = True`` (its
+Used by :meth:`Optimizer.apply` when the optimizer declares ``fused_update = True`` (SGD: with momentum; its
 ``update_step`` is elementwise), for the step's small variables (:func:`split`) without a
 per-variable rule (a ``constraint``, excluded from weight decay, another dtype); ``clipnorm`` and
 ``use_ema`` steps take the per-variable loop. ``clipvalue`` and ``global_clipnorm`` are applied per

@@ -40,6 +40,8 @@ class SGD(Optimizer):
         if not 0 <= momentum <= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1]. Received: momentum={momentum}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        # plain SGD is two NumPy calls per variable: the flat path's gather saves nothing (benchmarks/RESULTS.md)
+        self.fused_update = bool(self.momentum)
 
     def build_slots(self, param) -> dict:
         return {"momentum": updates.zeros_like(param)} if self.momentum else {}

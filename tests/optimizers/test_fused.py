@@ -8,7 +8,6 @@ from ember import optimizers
 from ember.optimizers import fused
 
 CASES = [
-    ("SGD", {"learning_rate": 0.1}),
     ("SGD", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
     ("Adam", {}),
     ("Adam", {"amsgrad": True, "global_clipnorm": 0.5}),
@@ -91,3 +90,8 @@ def test_small_variables_fuse_next_to_a_constrained_one():
     for a, b in zip(loop, flat, strict=True):
         np.testing.assert_array_equal(a.data, b.data)
     assert (flat[3].data >= 0).all()
+
+
+def test_plain_sgd_keeps_the_per_variable_loop():
+    _, opt = _train("SGD", {"learning_rate": 0.1}, on=True, steps=2)
+    assert not getattr(opt, "_flat_groups", None)
