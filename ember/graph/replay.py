@@ -165,6 +165,10 @@ class Program:
         self.captured = list(graph.captured.items())
         self.constants = list(graph.constants.items())
         self.release = graph.release
+        # (step, needs_args, slots to drop after it or None): the liveness lists zipped in once, not per replay
+        release = graph.release or [()] * len(self.steps)
+        self.plan = [(step, needs_args, tuple(r) or None) for (step, needs_args), r in zip(self.steps, release,
+                                                                                           strict=True)]
 
     def run(self, args: list) -> list:
         """Replay on ``args`` (the flattened argument arrays/tensors); returns the output arrays."""
@@ -176,12 +180,9 @@ class Program:
             v[slot] = t.data
         for slot, a in self.constants:
             v[slot] = a
-        if self.release is None:
-            for step, needs_args in self.steps:
-                step(v, args) if needs_args else step(v)
-            return [v[s] for s in self.graph.output_slots]
-        for (step, needs_args), release in zip(self.steps, self.release, strict=True):
+        for step, needs_args, release in self.plan:
             step(v, args) if needs_args else step(v)
-            for s in release:
-                v[s] = None
+            if release is not None:
+                for s in release:
+                    v[s] = None
         return [v[s] for s in self.graph.output_slots]

@@ -62,7 +62,11 @@ def objects_of(x, found: dict) -> dict:
 
 
 def leaf_spec(x) -> tuple:
-    """The signature of one tensor argument: ``(shape, dtype, requires_grad)``."""
+    """The signature of one tensor argument: ``(shape, dtype, requires_grad)``.
+
+    The dtype object itself, not ``str(dtype)`` (hashable and compared by value; ``str`` cost
+    ~1 µs per argument on every call).
+    """
     if isinstance(x, Tensor):
-        return (x.shape, str(x.dtype), x.requires_grad)
-    return (x.shape, str(x.dtype), False)
+        return (x.shape, x.dtype, x.requires_grad)
+    return (x.shape, x.dtype, False)
