@@ -93,6 +93,8 @@ class BatchNormalization(_Affine):
         ((4, 3), ['moving_mean', 'moving_variance'])
     """
 
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras)
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  **kwargs):  # fmt: skip
@@ -168,6 +170,8 @@ class LayerNormalization(_Affine):
         >>> float(ln(ember.tensor([[1.0, 2.0, 3.0]])).sum().numpy())
         0.0
     """
+
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras)
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, **kwargs):
         super().__init__(axis, epsilon, center, scale, **kwargs)

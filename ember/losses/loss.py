@@ -112,7 +112,10 @@ class Loss:
         return type(self).fn(y_true, y_pred, **self.fn_kwargs)
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
-        values = self.call(y_true, as_tensor(y_pred))
+        y_pred = as_tensor(y_pred)
+        if y_pred.dtype == "float16":  # mixed precision: losses are computed in float32, as in Keras
+            y_pred = y_pred.astype("float32")
+        values = self.call(y_true, y_pred)
         if self.dtype is not None:
             values = values.astype(self.dtype)
         return reduce_values(values, sample_weight, self.reduction)

@@ -241,3 +241,8 @@ def copy_into(dst, src) -> None:
 def scalar(value, dtype: str):
     """A 0-d backend array (checkpoint state such as the step counter)."""
     return backend.xp().asarray(value, dtype=dtype)
+
+
+def all_finite(arrays) -> bool:
+    """Whether every element of every array is finite (no inf, no NaN): the loss-scale overflow check."""
+    return all(bool(backend.namespace(a).isfinite(a).all()) for a in arrays)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from ember.autograd import Tensor, no_grad
@@ -98,6 +99,19 @@ class Optimizer:
         """Apply ``(gradient, variable)`` pairs (Keras's API)."""
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def scale_loss(self, loss):
+        """The value to call ``backward()`` on: ``loss`` itself (a :class:`LossScaleOptimizer` scales it)."""
+        return loss
+
+    def backward(self, loss) -> None:
+        """``scale_loss(loss).backward()`` inside :meth:`overflow_scope`: the built-in train step's backward."""
+        with self.overflow_scope():
+            self.scale_loss(loss).backward()
+
+    def overflow_scope(self):
+        """Context for a step's gradient computation: a no-op (a LossScaleOptimizer silences float16 overflow)."""
+        return contextlib.nullcontext()
 
     def apply(self, grads, trainable_variables) -> None:
         """Update ``trainable_variables`` in place from ``grads`` (Tensors or arrays; ``None`` skips)."""
