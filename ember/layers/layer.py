@@ -106,7 +106,7 @@ class Layer(DTypeMixin):
         object.__setattr__(self, "_layers", [])
         self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
         self._trainable = kwargs.get("trainable", True)
-        resolve_policy(self, kwargs.get("dtype") or None)  # dtype, _dtype_policy, _autocast (mixed precision)
+        resolve_policy(self, kwargs.get("dtype") or None, kwargs.get("autocast", True))  # mixed precision
         if kwargs.get("activity_regularizer") is not None:  # Keras 3: every layer takes one (added in __call__)
             from ember.layers.serialization import deserialize
 

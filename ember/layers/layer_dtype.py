@@ -15,12 +15,17 @@ from ember.autograd.autocast import autocast_scope
 from ember.backend import dtype_policy as policies
 
 
-def resolve_policy(layer, dtype) -> None:
-    """Set ``layer._dtype_policy``, ``layer.dtype`` (the weights' dtype or None) and ``layer._autocast``."""
+def resolve_policy(layer, dtype, autocast=True) -> None:
+    """Set ``layer._dtype_policy``, ``layer.dtype`` (the weights' dtype or None) and ``layer._autocast``.
+
+    ``autocast=False`` (Keras's Layer argument): the layer casts neither its inputs nor its weights.
+    """
     policy = policies.get(dtype)
     layer._dtype_policy = policy
     layer.dtype = policy.variable_dtype if (dtype is not None or policy.is_mixed) else None
-    layer._autocast = policy.compute_dtype if policy.is_mixed else None
+    layer._autocast = policy.compute_dtype if policy.is_mixed and autocast else None
+    if not autocast:
+        layer._no_autocast = True
 
 
 def _cast_floats(value, dtype):
@@ -42,6 +47,8 @@ def _cast_floats(value, dtype):
 def call_with_policy(layer, inputs, args, kwargs):
     """``layer.call`` under its policy, inside or below a mixed-precision layer (see the module docstring)."""
     target = layer.__dict__.get("_autocast")  # None: a float32/float64 layer, possibly inside a mixed model
+    if layer.__dict__.get("_no_autocast"):  # autocast=False: inputs as given, the enclosing scope unchanged
+        return layer.call(inputs, *args, **kwargs)
     if getattr(type(layer), "_float32_compute", False):
         with autocast_scope(None):
             outputs = layer.call(_cast_floats(inputs, "float32"), *_cast_floats(args, "float32"), **kwargs)

@@ -104,6 +104,8 @@ class Loss:
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}. Received: {reduction!r}")
         self.name = name or getattr(type(self).fn, "__name__", type(self).__name__.lower())
+        if fn_kwargs and type(self).fn is None and type(self).call is Loss.call:  # no fn to pass them to
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(fn_kwargs)}")
         self.reduction, self.dtype = reduction, dtype
         self.fn_kwargs = fn_kwargs
 
