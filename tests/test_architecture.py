@@ -23,7 +23,7 @@ RANK = {
     "activations": 3,
     "regularizers": 3,
     "constraints": 3,
-    "mixed_precision": 3,
+    "mixed_precision": 5,
     "layers": 4,
     "losses": 4,
     "metrics": 4,

@@ -3,6 +3,7 @@
 Imports only :mod:`ember.backend`.
 """
 
+from ember.autograd import autocast  # noqa: F401  (registers AutoCast with Function.apply)
 from ember.autograd.engine import grad
 from ember.autograd.function import Function, unbroadcast
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

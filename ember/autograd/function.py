@@ -12,6 +12,8 @@ from __future__ import annotations
 from ember.autograd import grad_mode, tracing
 from ember.autograd.tensor import Tensor
 
+_AUTOCAST: list = [None]  # the compute dtype of the running mixed-precision layer (ember.autograd.autocast)
+_AutoCast: list = [None, None]  # [the AutoCast op, cast_variables], registered by ember.autograd.autocast
 
 class Function:
     """Base class of differentiable primitives.
@@ -35,6 +37,8 @@ class Function:
         """Run the op on tensors and record it in the graph when needed."""
         # NOTE: hot path (every op of every step): list comprehensions and `True in` are
         # measurably cheaper here than generator expressions and any() (issue 6 profiles).
+        if _AUTOCAST[0] is not None and cls is not _AutoCast[0]:  # mixed precision: weights cast to float16
+            inputs = _AutoCast[1](inputs, _AUTOCAST[0])
         tracer = tracing._STATE["tracer"]
         if tracer is not None:  # ember.function is recording this call (ember/graph/tracer.py)
             return tracer.apply(cls, inputs, kwargs)

@@ -23,9 +23,11 @@ class ReduceLROnPlateau(Callback):
         min_delta: threshold of a significant change. Defaults to ``1e-4``.
         cooldown: epochs to wait after a reduction. Defaults to ``0``.
         min_lr: lower bound of the learning rate. Defaults to ``0.0``.
+        **kwargs: only ``epsilon``, Keras 2's name of ``min_delta``.
 
     Raises:
         ValueError: if ``factor >= 1``.
+        TypeError: for any other keyword argument.
 
     Source: keras/src/callbacks/reduce_lr_on_plateau.py.
     """
@@ -33,6 +35,10 @@ class ReduceLROnPlateau(Callback):
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0, **kwargs):  # fmt: skip
         super().__init__()
+        if "epsilon" in kwargs:  # Keras 2's name of min_delta, still accepted by Keras 3
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise TypeError(f"ReduceLROnPlateau: unrecognized keyword arguments {sorted(kwargs)}")
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose

@@ -23,16 +23,26 @@ class TensorBoard(Callback):
         write_graph: write the layer graph when training starts. Defaults to ``True``.
         update_freq: ``'epoch'``, ``'batch'`` or a number of batches between batch-level writes.
             Defaults to ``'epoch'``.
+        write_steps_per_second, profile_batch, embeddings_freq, embeddings_metadata: Keras 3's arguments,
+            accepted at their defaults (``False``, ``0``, ``0``, ``None``) only.
 
     Raises:
         ImportError: when training starts without tensorboardX installed.
+        NotImplementedError: for a non-default ``write_images`` or one of the arguments above.
 
     Source: keras/src/callbacks/tensorboard.py (scalar logging).
     """
 
-    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False, update_freq="epoch",
-                 **kwargs):  # fmt: skip
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None):  # fmt: skip
         super().__init__()
+        unsupported = {"write_steps_per_second": write_steps_per_second, "profile_batch": profile_batch,
+                       "embeddings_freq": embeddings_freq, "embeddings_metadata": embeddings_metadata}  # fmt: skip
+        for arg, value in unsupported.items():  # Keras 3 arguments ember does not implement: never silently ignored
+            if value not in (None, False, 0):
+                raise NotImplementedError(f"TensorBoard: the Keras 3 argument {arg}={value!r} is not implemented in "
+                                          f"ember (only its default). Received: {arg}={value!r}")  # fmt: skip
         self.log_dir, self.histogram_freq, self.update_freq = os.fspath(log_dir), histogram_freq, update_freq
         self.write_graph = write_graph
         if write_images:

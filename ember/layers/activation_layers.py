@@ -162,6 +162,8 @@ class Softmax(_Elementwise):
             ``True`` keeps a position. Defaults to ``None``.
     """
 
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras)
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

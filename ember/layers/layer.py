@@ -14,7 +14,9 @@ from collections import defaultdict
 
 from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
+from ember.autograd.function import _AUTOCAST
 from ember.layers.input_spec import InputSpec, check_input
+from ember.layers.layer_dtype import DTypeMixin, call_with_policy, resolve_policy
 from ember.layers.layer_helpers import (
     _as_tensors,
     _build_wrapper,
@@ -65,7 +67,7 @@ _UNSET = object()
 _DEPTH = [0]  # how many Layer.__call__ are running: 0 means the next call is a top-level one
 
 
-class Layer:
+class Layer(DTypeMixin):
     """Base class of all layers.
 
     Masks: a layer whose ``call`` takes ``mask`` receives the mask of its input when
@@ -75,7 +77,8 @@ class Layer:
     Args:
         name: layer name. Defaults to the snake-case class name, made unique.
         trainable: whether its weights are updated by training. Defaults to ``True``.
-        dtype: weight dtype. Defaults to ``ember.config.floatx()``.
+        dtype: a dtype policy: ``'float32'``, ``'float64'``, ``'mixed_float16'`` (float32 weights,
+            float16 math; see :mod:`ember.mixed_precision`) or a DTypePolicy. Defaults to the global policy.
         input_shape: (Keras 2 style, first layer of a ``Sequential``) the
             input shape without the batch axis.
         input_dim: (Keras 2 style) shorthand for ``input_shape=(input_dim,)``.
@@ -103,7 +106,7 @@ class Layer:
         object.__setattr__(self, "_layers", [])
         self.name = kwargs.get("name") or unique_name(to_snake_case(type(self).__name__))
         self._trainable = kwargs.get("trainable", True)
-        self.dtype = kwargs.get("dtype") or None
+        resolve_policy(self, kwargs.get("dtype") or None, kwargs.get("autocast", True))  # mixed precision
         if kwargs.get("activity_regularizer") is not None:  # Keras 3: every layer takes one (added in __call__)
             from ember.layers.serialization import deserialize
 
@@ -322,7 +325,10 @@ class Layer:
             self._clear_losses()
         _DEPTH[0] += 1
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            if self.__dict__.get("_autocast") is None and _AUTOCAST[0] is None:
+                outputs = self.call(inputs, *args, **kwargs)
+            else:
+                outputs = call_with_policy(self, inputs, args, kwargs)
         finally:
             _DEPTH[0] -= 1
         _tag_layer_call(self, inputs, outputs)
@@ -366,7 +372,8 @@ class Layer:
         """The constructor arguments that rebuild this layer (weights excluded)."""
         config = {"name": self.name, "trainable": self.trainable}
         if self.dtype is not None:
-            config["dtype"] = self.dtype
+            policy = self.__dict__.get("_dtype_policy")
+            config["dtype"] = policy.name if policy is not None and policy.is_mixed else self.dtype
         if self.__dict__.get("activity_regularizer") is not None:
             from ember.layers.serialization import serialize
 

@@ -5,6 +5,8 @@ Source: keras/src/layers/normalization (Keras 3); the papers are named on each c
 
 from __future__ import annotations
 
+import warnings
+
 from ember import initializers, ops
 from ember.autograd import no_grad
 from ember.layers.input_spec import InputSpec
@@ -93,6 +95,8 @@ class BatchNormalization(_Affine):
         ((4, 3), ['moving_mean', 'moving_variance'])
     """
 
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras)
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  **kwargs):  # fmt: skip
@@ -155,7 +159,9 @@ class LayerNormalization(_Affine):
         epsilon: Defaults to ``1e-3``.
         center, scale, beta_initializer, gamma_initializer, regularizers, constraints: as
             :class:`BatchNormalization`.
-        rms_scaling: divide by the root mean square instead (no centring, RMSNorm). Defaults to ``False``.
+        rms_scaling: Keras 3.15's deprecated option, computed as Keras does: ``y = gamma * x / sqrt(var + epsilon)``
+            (scaled by the variance, not centred, no ``beta``; this is not RMSNorm, which divides by the root
+            mean square). Warns, as Keras does. Defaults to ``False``.
 
     Shape:
         Weights ``gamma``, ``beta``: the sizes of the normalised axes.
@@ -169,8 +175,14 @@ class LayerNormalization(_Affine):
         0.0
     """
 
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras)
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, **kwargs):
         super().__init__(axis, epsilon, center, scale, **kwargs)
+        if rms_scaling:  # Keras 3.15's warning, word for word (keras/src/layers/normalization/layer_normalization.py)
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the "
+                          "input by the variance, not the root mean square. To correctly use RMS Normalization, "
+                          "please use `keras.layers.RMSNormalization` instead.", stacklevel=2)  # fmt: skip
         self.rms_scaling = bool(rms_scaling)
 
     def build(self, input_shape):
@@ -191,8 +203,9 @@ class LayerNormalization(_Affine):
 
     def call(self, inputs):
         axes = tuple(self._norm_axes)
-        if self.rms_scaling:
-            y = inputs * ops.rsqrt(ops.mean(ops.square(inputs), axis=axes, keepdims=True) + self.epsilon)
+        if self.rms_scaling:  # Keras 3.15: x * rsqrt(var(x) + eps) * gamma, with the centred variance
+            var = ops.var(inputs, axis=axes, keepdims=True)
+            y = inputs * ops.rsqrt(var + self.epsilon)
             return y if self.gamma is None else y * self._param(self.gamma)
         return ops.layer_normalization(inputs, self._param(self.gamma), self._param(self.beta), axes, self.epsilon)
 

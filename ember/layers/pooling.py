@@ -82,15 +82,23 @@ class AveragePooling1D(MaxPooling1D):
     """Mean over windows of ``pool_size`` timesteps; arguments as :class:`MaxPooling1D`.
 
     With ``'same'`` padding border windows average their valid elements only (Keras/TF).
+    ``pool_size`` is required, as in Keras 3 (MaxPooling1D's defaults to 2).
     """
 
     _op = staticmethod(ops.average_pool)
 
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
 
 class AveragePooling2D(MaxPooling2D):
-    """Mean over ``pool_size`` windows of images; arguments as :class:`MaxPooling2D`."""
+    """Mean over ``pool_size`` windows of images; arguments as :class:`MaxPooling2D`, but ``pool_size`` is
+    required, as in Keras 3."""
 
     _op = staticmethod(ops.average_pool)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class _GlobalPooling(Layer):

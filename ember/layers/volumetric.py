@@ -64,9 +64,13 @@ class MaxPooling3D(MaxPooling1D):
 
 
 class AveragePooling3D(MaxPooling3D):
-    """Mean over ``pool_size`` windows of volumes; arguments as :class:`MaxPooling3D`."""
+    """Mean over ``pool_size`` windows of volumes; arguments as :class:`MaxPooling3D`, but ``pool_size`` is
+    required, as in Keras 3."""
 
     _op = staticmethod(ops.average_pool)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class GlobalMaxPooling3D(GlobalMaxPooling1D):

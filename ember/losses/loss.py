@@ -104,6 +104,8 @@ class Loss:
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}. Received: {reduction!r}")
         self.name = name or getattr(type(self).fn, "__name__", type(self).__name__.lower())
+        if fn_kwargs and type(self).fn is None and type(self).call is Loss.call:  # no fn to pass them to
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(fn_kwargs)}")
         self.reduction, self.dtype = reduction, dtype
         self.fn_kwargs = fn_kwargs
 
@@ -112,7 +114,10 @@ class Loss:
         return type(self).fn(y_true, y_pred, **self.fn_kwargs)
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
-        values = self.call(y_true, as_tensor(y_pred))
+        y_pred = as_tensor(y_pred)
+        if y_pred.dtype == "float16":  # mixed precision: losses are computed in float32, as in Keras
+            y_pred = y_pred.astype("float32")
+        values = self.call(y_true, y_pred)
         if self.dtype is not None:
             values = values.astype(self.dtype)
         return reduce_values(values, sample_weight, self.reduction)

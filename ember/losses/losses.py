@@ -175,13 +175,17 @@ class SparseCategoricalCrossentropy(Loss):
     """Cross-entropy with integer targets; see :func:`~ember.losses.sparse_categorical_crossentropy`.
 
     With ``ignore_class``, ignored entries get loss 0 and the mean reductions
-    average over the other entries only (as Keras's loss mask does).
+    average over the other entries only (as Keras's loss mask does). ``axis`` must be ``-1`` (its
+    default; other values raise NotImplementedError).
     """
 
     fn = staticmethod(P.sparse_categorical_crossentropy)
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=_SOBS, name="sparse_categorical_crossentropy",
-                 dtype=None):  # fmt: skip
+                 dtype=None, axis=-1):  # fmt: skip
+        if axis != -1:  # Keras 3.15's argument; ember's kernel takes classes on the last axis only
+            raise NotImplementedError(f"SparseCategoricalCrossentropy: axis={axis!r} is not implemented in ember "
+                                      f"(only the default, -1: classes on the last axis). Received: axis={axis!r}")
         super().__init__(name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
                          ignore_class=ignore_class)  # fmt: skip
 

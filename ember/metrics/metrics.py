@@ -74,6 +74,9 @@ class Mean(Metric):
         4.0
     """
 
+    def __init__(self, name="mean", dtype=None):  # Keras's default name
+        super().__init__(name=name, dtype=dtype)
+
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
 
@@ -100,6 +103,9 @@ class Sum(Metric):
         >>> m.result()
         2.5
     """
+
+    def __init__(self, name="sum", dtype=None):  # Keras's default name
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         self.total = 0.0

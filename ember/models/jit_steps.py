@@ -44,7 +44,7 @@ class JitSteps:
         variables = m.trainable_weights
         if not variables or not loss.requires_grad:  # nothing to train: a no-op step, as in Keras (and eager)
             return loss, y_pred, [None] * len(variables), list(m._output_losses) if m._multi_output else None
-        loss.backward()
+        m.optimizer.backward(loss)
         grads = [v.grad for v in variables]
         for v in variables:
             v.grad = None
@@ -72,7 +72,8 @@ class JitSteps:
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         # the trainable set is part of the signature: freezing a layer between calls retraces
         trainable = tuple(id(v) for v in m.trainable_weights)
-        loss, y_pred, grads, output_losses = self.train(x, y, sample_weight, trainable)
+        with m.optimizer.overflow_scope():  # the replayed backward may overflow float16 under loss scaling
+            loss, y_pred, grads, output_losses = self.train(x, y, sample_weight, trainable)
         if m._multi_output:
             m._output_losses = output_losses
         m.optimizer.apply(grads, m.trainable_weights)

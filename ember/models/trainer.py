@@ -107,7 +107,8 @@ class Trainer(Evaluator):
                 weighs samples by ``sample_weight``); ``jit_compile`` (``'auto'``, the default,
                 ``True`` or ``False``: graph mode for the built-in steps, docs/graph_mode.md);
                 ``steps_per_execution`` (batch callbacks and the progress bar see one batch per
-                this many steps, as in Keras; defaults to 1); ``auto_scale_loss`` (accepted, no effect).
+                this many steps, as in Keras; defaults to 1); ``auto_scale_loss`` (``True``, the
+                default: a ``'mixed_float16'`` model's optimizer is wrapped in a LossScaleOptimizer, as Keras).
 
         Raises:
             ValueError: for unknown optimizer, loss or metric names (listing valid
@@ -121,6 +122,10 @@ class Trainer(Evaluator):
         if optimizer == "rmsprop" and "rmsprop" not in optimizers._REGISTRY:
             optimizer = "adam"
         self.optimizer = optimizers.get(optimizer)
+        if kwargs.get("auto_scale_loss", True) and self.dtype_policy.name == "mixed_float16" and not isinstance(
+            self.optimizer, optimizers.LossScaleOptimizer
+        ):  # Keras 3: a mixed_float16 model trains with dynamic loss scaling
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss, self.loss_weights, self.run_eagerly = loss, loss_weights, run_eagerly
         names = list(getattr(self, "output_names", None) or [])
         if not names and isinstance(loss, (list, tuple, dict)):
@@ -226,7 +231,7 @@ class Trainer(Evaluator):
         variables = self.trainable_weights
         if not variables or not loss.requires_grad:  # nothing to train: a no-op step, as in Keras
             return self._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
-        loss.backward()
+        self.optimizer.backward(loss)  # scale_loss(loss).backward(): a LossScaleOptimizer scales
         grads = [v.grad for v in variables]
         self.optimizer.apply(grads, variables)
         for v in variables:

@@ -336,10 +336,14 @@ def softmax(x, axis: int = -1) -> Tensor:
         ValueError: if ``axis`` is out of range.
     """
     x = as_tensor(x)
+    if x.dtype == "float16":  # computed in float32 and cast back, as Keras's torch backend does on CPU
+        return Softmax.apply(x.astype("float32"), axis=_axis(x, axis, "softmax")).astype("float16")
     return Softmax.apply(x, axis=_axis(x, axis, "softmax"))
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``, computed stably. Defaults to ``axis=-1``."""
     x = as_tensor(x)
+    if x.dtype == "float16":  # computed in float32 and cast back, as Keras's torch backend does on CPU
+        return LogSoftmax.apply(x.astype("float32"), axis=_axis(x, axis, "log_softmax")).astype("float16")
     return LogSoftmax.apply(x, axis=_axis(x, axis, "log_softmax"))

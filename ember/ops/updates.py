@@ -265,3 +265,8 @@ def gather_into(flat, arrays):
     """Copy ``arrays`` one after another into the 1-D buffer ``flat`` (one ``concatenate`` call); returns ``flat``."""
     xp = backend.namespace(flat)
     return xp.concatenate([a.reshape(-1) for a in arrays], out=flat)
+
+
+def all_finite(arrays) -> bool:
+    """Whether every element of every array is finite (no inf, no NaN): the loss-scale overflow check."""
+    return all(bool(backend.namespace(a).isfinite(a).all()) for a in arrays)

@@ -9,6 +9,7 @@ from ember.optimizers import schedules
 from ember.optimizers.adagrad import Adadelta, Adagrad
 from ember.optimizers.adam import Adam, AdamW
 from ember.optimizers.adamax import Adamax, Lion, Nadam
+from ember.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from ember.optimizers.optimizer import Optimizer
 from ember.optimizers.rmsprop import RMSprop
 from ember.optimizers.sgd import SGD
@@ -16,6 +17,7 @@ from ember.utils.registry import class_from_config, lookup, serialize_object_con
 
 _CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
 _REGISTRY = {**{c.__name__.lower(): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}}
+_REGISTRY["LossScaleOptimizer"] = LossScaleOptimizer  # by class name only (it needs an inner optimizer)
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -53,7 +55,7 @@ def get(identifier) -> Optimizer:
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
-           "schedules", "get", "serialize", "deserialize"]  # fmt: skip
+           "LossScaleOptimizer", "schedules", "get", "serialize", "deserialize"]  # fmt: skip
 
 
 def __getattr__(name):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from ember.autograd import Tensor, no_grad
@@ -9,7 +10,7 @@ from ember.ops import updates
 from ember.optimizers import fused
 
 # Keras-only options that ember's eager optimizers do not implement: from_config accepts them when inactive.
-_KERAS_ONLY = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
+_KERAS_ONLY = {"gradient_accumulation_steps": None}
 _KERAS_IGNORED = ("jit_compile", "is_legacy_optimizer")
 
 
@@ -40,6 +41,9 @@ class Optimizer:
         ema_overwrite_frequency: also overwrite the variables with their averages every this many
             steps, or ``None`` for never. Defaults to ``None``.
         name: defaults to the Keras name of the optimizer (``'adam'``, ``'SGD'``, ...).
+        loss_scale_factor: a static loss scale: :meth:`scale_loss` multiplies the loss by it and
+            :meth:`apply` divides the gradients by it (Keras 3). Defaults to ``None``.
+        gradient_accumulation_steps: Keras 3's; only ``None`` (other values raise NotImplementedError).
 
     Use ``apply_gradients(zip(grads, vars))`` / ``apply(grads, vars)`` as in
     Keras, or ``step(vars)`` to apply each variable's ``.grad`` in a
@@ -59,7 +63,11 @@ class Optimizer:
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None,
-                 **kwargs):  # fmt: skip
+                 loss_scale_factor=None, gradient_accumulation_steps=None, **kwargs):  # fmt: skip
+        if gradient_accumulation_steps is not None:
+            raise NotImplementedError(f"{type(self).__name__}: the Keras 3 argument gradient_accumulation_steps="
+                                      f"{gradient_accumulation_steps!r} is not implemented in ember (only its default, "
+                                      "None). Accumulate gradients in a custom train_step instead.")  # fmt: skip
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(kwargs)}")
         if sum(x is not None for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -80,6 +88,7 @@ class Optimizer:
         self._learning_rate = learning_rate
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
         self.global_clipnorm = global_clipnorm
+        self.loss_scale_factor = loss_scale_factor
         self.name = name or self.default_name or type(self).__name__.lower()
         self.iterations = 0
         self._slots: dict[int, dict] = {}
@@ -103,12 +112,27 @@ class Optimizer:
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
+    def scale_loss(self, loss):
+        """The value to call ``backward()`` on: ``loss * loss_scale_factor``, or ``loss`` when that is None."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def backward(self, loss) -> None:
+        """``scale_loss(loss).backward()`` inside :meth:`overflow_scope`: the built-in train step's backward."""
+        with self.overflow_scope():
+            self.scale_loss(loss).backward()
+
+    def overflow_scope(self):
+        """Context for a step's gradient computation: a no-op (a LossScaleOptimizer silences float16 overflow)."""
+        return contextlib.nullcontext()
+
     def apply(self, grads, trainable_variables) -> None:
         """Update ``trainable_variables`` in place from ``grads`` (Tensors or arrays; ``None`` skips)."""
         grads, variables = list(grads), list(trainable_variables)
         if len(grads) != len(variables):
             raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for {len(variables)} variables")
         arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+        if self.loss_scale_factor is not None:  # gradients of the scaled loss (scale_loss): unscale them
+            arrays = [None if a is None else updates.scale(a, 1.0 / self.loss_scale_factor) for a in arrays]
         pairs = [(g, v) for g, v in zip(arrays, variables, strict=True) if g is not None]
         pairs = self._clip(pairs)
         lr = self.learning_rate
@@ -282,15 +306,15 @@ class Optimizer:
             lr = {"class_name": type(lr).__name__, "config": lr.get_config()}
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
-                "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency}  # fmt: skip
+                "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor, "gradient_accumulation_steps": None}  # fmt: skip
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """Rebuild from :meth:`get_config`'s output (or a Keras 3 optimizer config).
 
         Raises:
-            ValueError: for Keras-only options ember does not implement (``loss_scale_factor``,
-                ``gradient_accumulation_steps``).
+            ValueError: for Keras-only options ember does not implement (``gradient_accumulation_steps``).
         """
         from ember.optimizers import schedules
 

@@ -55,7 +55,7 @@ CASES = [
     (L.MaxPooling1D, {}, (2, 6, 3), (2, 3, 3), 0, 0, {}),
     (L.MaxPooling2D, {"pool_size": 2, "strides": 1}, (2, 4, 4, 3), (2, 3, 3, 3), 0, 0, {}),
     (L.AveragePooling1D, {"pool_size": 3, "padding": "same"}, (2, 7, 3), (2, 3, 3), 0, 0, {}),
-    (L.AveragePooling2D, {}, (2, 4, 4, 3), (2, 2, 2, 3), 0, 0, {}),
+    (L.AveragePooling2D, {"pool_size": 2}, (2, 4, 4, 3), (2, 2, 2, 3), 0, 0, {}),
     (L.GlobalMaxPooling1D, {}, (2, 5, 3), (2, 3), 0, 0, {}),
     (L.GlobalMaxPooling2D, {"keepdims": True}, (2, 4, 4, 3), (2, 1, 1, 3), 0, 0, {}),
     (L.GlobalAveragePooling1D, {}, (2, 5, 3), (2, 3), 0, 0, {}),

@@ -126,10 +126,6 @@ def _layer_cases() -> list:
     for i, (cls, kwargs, shape, *_) in enumerate(LAYER_CASES):
         if cls.__name__ == "Lambda":  # Keras cannot rebuild an ember function (and ember refuses Keras's)
             continue
-        if kwargs.get("rms_scaling"):  # Keras 3.15's deprecated rms_scaling divides by the variance, ember by the RMS
-            continue
-        if cls.__name__ == "AveragePooling2D" and "pool_size" not in kwargs:  # Keras requires pool_size
-            continue
         cases.append([f"{i:02d}_{cls.__name__}", cls.__name__, kwargs, list(shape)])
     return cases
 

@@ -50,12 +50,11 @@ def layer_norm(b, layer, call):
 
 
 def _layer_norm_composed(b, layer, x, axes, gamma, beta):
-    if layer.rms_scaling:
-        ms = b.reduce("ReduceMean", b.op("Mul", [x, x]), axes)
-        y = b.op("Div", [x, b.op("Sqrt", [b.op("Add", [ms, b.scalar(layer.epsilon)])])])
-        return y if gamma is None else b.op("Mul", [y, b.const(gamma)], layer.name)
     centred = b.op("Sub", [x, b.reduce("ReduceMean", x, axes)])
     var = b.reduce("ReduceMean", b.op("Mul", [centred, centred]), axes)
+    if layer.rms_scaling:  # Keras 3.15's rms_scaling: x (not centred) / sqrt(var + eps) * gamma
+        y = b.op("Div", [x, b.op("Sqrt", [b.op("Add", [var, b.scalar(layer.epsilon)])])])
+        return y if gamma is None else b.op("Mul", [y, b.const(gamma)], layer.name)
     y = b.op("Div", [centred, b.op("Sqrt", [b.op("Add", [var, b.scalar(layer.epsilon)])])])
     if gamma is not None:
         y = b.op("Mul", [y, b.const(gamma)])
