@@ -227,9 +227,13 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     from ember.saving import h5_guard
 
     what, filepath = "load_model", os.fspath(filepath)
-    config, training, weights = h5_guard.read("legacy_model", _read_raw(filepath, what), filepath, what)
+    config, training, weights, error = h5_guard.read("legacy_model", _read_raw(filepath, what), filepath, what)
     try:
         model = layer_from_keras(upgrade_nodes(config), custom_objects, safe_mode)
+        if error is not None:
+            from ember.interop import UnsafeFileError
+
+            raise (UnsafeFileError if error[0] == "UnsafeFileError" else ValueError)(error[1])
         keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
         if compile and training:
             _compile(model, training, custom_objects)
@@ -246,7 +250,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
 
 def read_model_file(raw: bytes, filepath: str, what: str) -> list:
-    """``[model_config, training_config or None, {layer: arrays}]`` of a Keras 2 HDF5 model file's bytes."""
+    """``[model_config, training_config or None, {layer: arrays} or None, None or [error type, message]]`` of a
+    Keras 2 HDF5 model file's bytes (an error reading the weights is returned, to be raised after the config)."""
     f = _open(raw, filepath, what)
     try:
         with f:
@@ -261,7 +266,10 @@ def read_model_file(raw: bytes, filepath: str, what: str) -> list:
             root = f["model_weights"] if "model_weights" in f else None
             if root is None or "layer_names" not in root.attrs:
                 raise ValueError(f"{what}: {filepath} has no 'model_weights' group with 'layer_names'")
-            return [config, training, read_layer_weights(root, len(raw), filepath, what)]
+            try:  # reported after the config's classes are checked (an unsafe class is named first)
+                return [config, training, read_layer_weights(root, len(raw), filepath, what), None]
+            except ValueError as exc:
+                return [config, training, None, [type(exc).__name__, str(exc)]]
     except (*H5_ERRORS, UnicodeDecodeError) as exc:  # h5py reports damage lazily; a damaged config misleads
         raise ValueError(f"{what}: {filepath} is a damaged HDF5 model file: {type(exc).__name__}: {exc}") from exc
 

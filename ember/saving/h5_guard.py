@@ -13,6 +13,8 @@ runs after it has parsed the file comes too late. Two defences:
   ``allow_pickle=False``). A crash or a hang (after ``EMBER_H5_TIMEOUT`` seconds, default 30 plus 1 s per
   20 MB) becomes a ``ValueError`` naming the file. This costs one Python start-up (about 0.3-0.7 s) per load;
   ``EMBER_H5_ISOLATE=0`` parses in-process instead (faster, but a damaged file can then crash the process).
+  Once its readers are imported, the child runs under an audit hook that ends it on any process launch,
+  ``compile`` or import of a module outside a short list (RELIABILITY.md D5); it gets the file's bytes on stdin.
 """
 
 from __future__ import annotations
@@ -188,8 +190,27 @@ def _child(kind: str, filepath: str, what: str) -> bytes:
     return len(header).to_bytes(8, "little") + header + buffer.getvalue()
 
 
+_DENIED = ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "ctypes.dlopen",
+           "socket.", "compile", "builtins.input")  # fmt: skip
+_IMPORTABLE = {"encodings", "codecs", "h5py", "numpy", "ember", "json", "zipfile", "io", "struct", "zlib", "binascii"}
+
+
+def _deny(event: str, args) -> None:
+    """Audit hook of the child: once the readers are imported, nothing may launch a process, compile source or
+    import a module outside ``_IMPORTABLE`` (modules are imported by ember's code, never by a name in the file)."""
+    if event.startswith(_DENIED) or (event == "import" and str(args[0]).split(".")[0] not in _IMPORTABLE):
+        sys.stderr.write(f"h5_guard: refused audited event {event} {str(args)[:80]} while reading the file\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+
 if __name__ == "__main__":
     import faulthandler
+    import zipfile  # noqa: F401 - np.savez imports it; imported before the audit hook
+
+    import h5py  # noqa: F401 - the readers import it inside their functions
 
     faulthandler.disable()  # a crash is reported by the parent, naming the file
+    _readers()
+    sys.addaudithook(_deny)
     sys.stdout.buffer.write(_child(*sys.argv[1:4]))
