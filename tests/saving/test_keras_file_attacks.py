@@ -50,7 +50,8 @@ def _h5(build) -> bytes:
     return buffer.getvalue()
 
 
-def test_truncated_keras_and_h5_files_are_reported_and_leave_the_model_unchanged(tmp_path):
+def test_truncated_keras_and_h5_files_are_reported_and_leave_the_model_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBER_H5_ISOLATE", "0")  # 120 loads: in-process (the reader process: test_h5_guard.py)
     model, before = _model()
     for source in ("keras3_recurrent.keras", "keras3_recurrent.weights.h5", "legacy_conv_weights.h5"):
         raw = (FIXTURES / source).read_bytes()
