@@ -138,3 +138,26 @@ def test_the_reader_process_refuses_to_launch_anything(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=pathlib.Path(__file__).resolve().parents[2])  # fmt: skip
     assert proc.returncode == 3 and "refused audited event os.system" in proc.stderr, proc.stderr
+
+
+def test_a_keras_archive_weights_member_is_crc_checked_before_libhdf5(tmp_path, monkeypatch):
+    """zipfile verifies the member's CRC-32 as it is read, before the HDF5 bytes go to any parser."""
+    import zipfile
+
+    from ember.saving import model_file
+
+    raw = bytearray((FIXTURES / "keras3_sequential.keras").read_bytes())
+    with zipfile.ZipFile(FIXTURES / "keras3_sequential.keras") as zf:
+        info = zf.getinfo("model.weights.h5")
+    start = info.header_offset + 30 + int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little")
+    start += int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")
+    raw[start + info.compress_size // 2] ^= 0x01
+    path = tmp_path / "flipped.keras"
+    path.write_bytes(bytes(raw))
+
+    def refuse(*args):
+        raise AssertionError("the HDF5 member was parsed before its CRC-32 was checked")
+
+    monkeypatch.setattr(model_file, "model_weight_groups", refuse)
+    with pytest.raises(ValueError, match=r"flipped\.keras is not a valid \.keras file .*CRC"):
+        models.load_model(str(path))
