@@ -332,6 +332,20 @@ def render(figures: dict, extra: dict, quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Clock:
+    """Wall time of each section of the run, for the report."""
+
+    def __init__(self):
+        self.start, self.laps = time.perf_counter(), {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name], self.start = now - self.start, now
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v / 60:.1f} min" for k, v in self.laps.items())
+
+
 def main(argv=None) -> int:
     """Run everything and write RELIABILITY.md; returns 0 when every G-tier test passed."""
     parser = argparse.ArgumentParser(description="Regenerate RELIABILITY.md")
@@ -342,7 +356,9 @@ def main(argv=None) -> int:
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     report = os.path.join(tempfile.mkdtemp(), "junit.xml")
     selections = [s for _, sel, _, _ in ROWS.values() for s in sel]
+    clock = _Clock()
     run_pytest(selections, report, env)
+    clock.lap("G-tier tests")
     results = parse_junit(report)
     figures = row_figures(results)
     failed = [r for r in results if r[2] == "failed"]
@@ -351,10 +367,14 @@ def main(argv=None) -> int:
     for row in ("A1", "A2", "A3"):
         extra[f"{row} ops"] = figures[row].split(";")[0]
     worst = worst_gradcheck_errors()
+    clock.lap("gradcheck errors")
     extra["worst gradcheck error"] = ", ".join(f"{k} {v[0]:.2e} ({v[1]})" for k, v in worst.items())
     ok, trials = kill_during_save(10 if args.quick else 100)
+    clock.lap("D1")
     extra["D1 kill during save"] = f"{ok}/{trials} trials left a complete old-or-new file"
-    for entry in sweep_counts(env, args.quick):
+    sweeps = sweep_counts(env, args.quick)
+    clock.lap("D3/D4 sweeps")
+    for entry in sweeps:
         c, total = entry["counts"], entry["total"]
         detected = c.get("detected", 0)
         contained = f", {c['contained']} contained libhdf5 crashes/hangs" if c.get("contained") else ""
@@ -367,12 +387,16 @@ def main(argv=None) -> int:
                                     f"FAILED cases: {[r[1] for r in corpus if r[2] != 'passed']}")  # fmt: skip
     extra["E1-E4 catalogue"] = ", ".join(figures[r] for r in ("E1", "E3", "E4"))
     same, trials, interrupted = kill_and_relaunch(5 if args.quick else 100)
+    clock.lap("D7")
     extra["D7 kill and relaunch fit"] = (f"{same}/{trials} runs finished bit-identical to an uninterrupted run "
                                          f"({interrupted} killed mid-training, then relaunched)")  # fmt: skip
     at_1000, end, drift = rss_drift(2000 if args.quick else 10_000)
+    clock.lap("G1")
     extra["G1 RSS drift"] = f"{at_1000:.1f} MB at step 1,000 -> {end:.1f} MB at the end: {drift:+.2f} %"
     extra["C1 determinism"] = figures["C1"]
     extra["D6 fuzzing"] = fuzz(10 if args.quick else 60).replace("\n", "; ")
+    clock.lap("D6 fuzzing")
+    extra["run time per section"] = clock.summary()
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(render(figures, extra, args.quick))
     print(f"wrote {args.output}; {len(failed)} G-tier test(s) failed")
