@@ -314,7 +314,8 @@ def render(figures: dict, extra: dict, quick: bool) -> str:
               "- `.keras` files written by Keras have no checksum of Keras's: ember relies on the zip CRC-32 of each "
               "member, which detects every single-bit flip in a member's data; a flip in zip bookkeeping that "
               "leaves the data intact loads the same model (counted as harmless).",
-              "- Keras 2 `.h5`, ONNX and PyTorch's legacy stream carry no checksum at all: a flipped bit inside a "
+              "- Keras 2 `.h5`, Keras 3's own `.weights.h5`, ONNX and PyTorch's legacy stream carry no checksum at "
+              "all: a flipped bit inside a "
               "weight's bytes changes that weight and cannot be detected by any reader (counted as silent, "
               "reported, not gated); flips in their structure are detected. PyTorch's zip format has zip CRC-32s "
               "(detected).",
