@@ -120,10 +120,10 @@ def read(kind: str, raw: bytes, filepath: str, what: str):
     try:
         proc = subprocess.run(cmd, input=raw, capture_output=True, env=env, timeout=_timeout(len(raw)))
     except subprocess.TimeoutExpired as exc:  # run() has killed the child
-        raise ValueError(f"{what}: {filepath}: libhdf5 hung reading it (no answer in {exc.timeout:.0f} s): the file "
-                         "is damaged") from None  # fmt: skip
+        raise ValueError(f"{what}: {filepath}: libhdf5 hung reading it (no answer in {exc.timeout:g} s): the file "
+                         "is damaged (on a very slow machine, EMBER_H5_TIMEOUT=seconds raises the limit)") from None
     if proc.returncode < 0:
-        name = signal.Signals(-proc.returncode).name
+        name = signal.Signals(-proc.returncode).name if -proc.returncode in signal.valid_signals() else "a signal"
         raise ValueError(f"{what}: {filepath}: libhdf5 crashed ({name}) reading it: the file is damaged")
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
