@@ -29,19 +29,26 @@ from ember.saving.keras_objects import from_keras
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-def _open(filepath: str, what: str):
-    """``(raw bytes, open h5py.File)``; the file is read whole so its size bounds every dataset."""
-    import h5py
+def _read_raw(filepath: str, what: str) -> bytes:
+    """The bytes of ``filepath``, checked to be a plain (foreign) HDF5 file."""
+    from ember.saving import h5_guard
 
-    filepath = os.fspath(filepath)
     with open(filepath, "rb") as f:
         raw = f.read()
     if not raw.startswith(HDF5_SIGNATURE):
         from ember.saving.model_file import describe
 
+        h5_guard.check(raw, filepath, what)  # a damaged ember header is named as such
         raise ValueError(f"{what}: {filepath} is not an HDF5 file: it is {describe(raw)}")
+    return raw
+
+
+def _open(raw: bytes, filepath: str, what: str):
+    """An open h5py.File over ``raw``; the whole file is in memory so its size bounds every dataset."""
+    import h5py
+
     try:
-        return raw, h5py.File(io.BytesIO(raw), "r")
+        return h5py.File(io.BytesIO(raw), "r")
     except (*H5_ERRORS, ValueError) as exc:
         raise ValueError(f"{what}: {filepath} is not a readable HDF5 file (truncated or corrupted): {exc}") from exc
 
@@ -111,23 +118,40 @@ def _pairs(model, weights: dict, filepath: str, what: str) -> list:
 def load_weights(model, filepath) -> None:
     """Load Keras 2 HDF5 weights (a weights file, or the ``model_weights`` of a model file) into ``model``.
 
-    Layers are matched by name and weights by position, every shape checked first.
+    Layers are matched by name and weights by position, every shape checked first. The file is parsed in
+    a child process (:mod:`ember.saving.h5_guard`; ``EMBER_H5_ISOLATE=0`` parses it here).
 
     Raises:
-        ValueError: naming the file: not HDF5, truncated, another architecture (layer names or shapes).
+        ValueError: naming the file: not HDF5, truncated, damaged (libhdf5 crashed or hung on it), another
+            architecture (layer names or shapes).
     """
-    what = "load_weights"
-    raw, f = _open(filepath, what)
+    from ember.saving import h5_guard
+
+    what, filepath = "load_weights", os.fspath(filepath)
+    assign_legacy(model, h5_guard.read("legacy_weights", _read_raw(filepath, what), filepath, what), filepath, what)
+
+
+def assign_legacy(model, weights: dict, filepath: str, what: str) -> None:
+    """Assign ``{layer name: arrays}`` (from :func:`read_weights_file`) to ``model``'s layers, shapes checked first.
+
+    Raises:
+        ValueError: naming the file when the layer names or any shape differ (the model is then unchanged).
+    """
+    keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
+
+
+def read_weights_file(raw: bytes, filepath: str, what: str) -> dict:
+    """``{layer name: [arrays]}`` of a Keras 2 HDF5 weights or model file's bytes (see :func:`load_weights`)."""
+    f = _open(raw, filepath, what)
     try:
         with f:
             root = f["model_weights"] if "model_weights" in f else f
             if "layer_names" not in root.attrs:
                 raise ValueError(f"{what}: {filepath} is an HDF5 file without Keras 2 'layer_names': not a legacy "
                                  "Keras weights file")  # fmt: skip
-            weights = read_layer_weights(root, len(raw), filepath, what)
+            return read_layer_weights(root, len(raw), filepath, what)
     except H5_ERRORS as exc:  # h5py reports damaged structures lazily, as the groups are read
         raise ValueError(f"{what}: {filepath} is a damaged HDF5 file: {type(exc).__name__}: {exc}") from exc
-    keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
 
 
 def _tensor(ref):
@@ -200,11 +224,16 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             names a class ember lacks (named) or a ``Lambda`` in safe mode.
         UnsafeFileError: for classes from modules outside keras/ember.
     """
-    what = "load_model"
-    filepath = os.fspath(filepath)
-    raw, f = _open(filepath, what)
+    from ember.saving import h5_guard
+
+    what, filepath = "load_model", os.fspath(filepath)
+    config, training, weights, error = h5_guard.read("legacy_model", _read_raw(filepath, what), filepath, what)
     try:
-        model, weights, training = _read_model(f, raw, filepath, what, custom_objects, safe_mode)
+        model = layer_from_keras(upgrade_nodes(config), custom_objects, safe_mode)
+        if error is not None:
+            from ember.interop import UnsafeFileError
+
+            raise (UnsafeFileError if error[0] == "UnsafeFileError" else ValueError)(error[1])
         keras_weights.assign_pairs(_pairs(model, weights, filepath, what))
         if compile and training:
             _compile(model, training, custom_objects)
@@ -215,28 +244,35 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
         kind = UnsafeFileError if isinstance(exc, UnsafeFileError) else ValueError
         raise kind(f"{what}: {filepath}: {exc}") from exc
-    except (*H5_ERRORS, UnicodeDecodeError) as exc:  # h5py reports damage lazily; a damaged config misleads
+    except H5_ERRORS as exc:  # a damaged (but parseable) config with values of the wrong types
         raise ValueError(f"{what}: {filepath} is a damaged HDF5 model file: {type(exc).__name__}: {exc}") from exc
     return model
 
 
-def _read_model(f, raw, filepath, what, custom_objects, safe_mode):
-    """``(model, {layer: arrays}, training_config)`` from an open legacy HDF5 file."""
-    with f:
-        if "model_config" not in f.attrs:
-            raise ValueError(f"{what}: {filepath} is an HDF5 file without 'model_config' (a weights-only file?): "
-                             "build the model and call model.load_weights on it")  # fmt: skip
-        try:
-            config = json.loads(_text(f.attrs["model_config"]))
-            training = json.loads(_text(f.attrs["training_config"])) if "training_config" in f.attrs else None
-        except ValueError as exc:
-            raise ValueError(f"{what}: {filepath} has a damaged model_config: {exc}") from exc
-        model = layer_from_keras(upgrade_nodes(config), custom_objects, safe_mode)  # classes checked first
-        root = f["model_weights"] if "model_weights" in f else None
-        if root is None or "layer_names" not in root.attrs:
-            raise ValueError(f"{what}: {filepath} has no 'model_weights' group with 'layer_names'")
-        weights = read_layer_weights(root, len(raw), filepath, what)
-    return model, weights, training
+def read_model_file(raw: bytes, filepath: str, what: str) -> list:
+    """``[model_config, training_config or None, {layer: arrays} or None, None or [error type, message]]`` of a
+    Keras 2 HDF5 model file's bytes (an error reading the weights is returned, to be raised after the config)."""
+    f = _open(raw, filepath, what)
+    try:
+        with f:
+            if "model_config" not in f.attrs:
+                raise ValueError(f"{what}: {filepath} is an HDF5 file without 'model_config' (a weights-only "
+                                 "file?): build the model and call model.load_weights on it")  # fmt: skip
+            try:
+                config = json.loads(_text(f.attrs["model_config"]))
+                training = json.loads(_text(f.attrs["training_config"])) if "training_config" in f.attrs else None
+            except ValueError as exc:
+                raise ValueError(f"{what}: {filepath} has a damaged model_config: {exc}") from exc
+            root = f["model_weights"] if "model_weights" in f else None
+            if root is None or "layer_names" not in root.attrs:
+                raise ValueError(f"{what}: {filepath} has no 'model_weights' group with 'layer_names'")
+            try:  # reported after the config's classes are checked (an unsafe class is named first)
+                return [config, training, read_layer_weights(root, len(raw), filepath, what), None]
+            except ValueError as exc:
+                return [config, training, None, [type(exc).__name__, str(exc)]]
+    except (*H5_ERRORS, UnicodeDecodeError) as exc:  # h5py reports damage lazily; a damaged config misleads
+        raise ValueError(f"{what}: {filepath} is a damaged HDF5 model file: {type(exc).__name__}: {exc}") from exc
 
 
-__all__ = ["load_model", "load_weights", "read_layer_weights", "upgrade_nodes"]
+__all__ = ["assign_legacy", "load_model", "load_weights", "read_layer_weights", "read_model_file", "read_weights_file",
+           "upgrade_nodes"]

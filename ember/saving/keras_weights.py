@@ -128,12 +128,13 @@ def model_groups(model) -> list:
     return out
 
 
-def h5_bytes(groups, attrs: dict | None = None) -> bytes:
-    """An HDF5 file (bytes) holding ``groups`` (see :func:`write_groups`) and root attributes ``attrs``."""
+def h5_bytes(groups, attrs: dict | None = None, userblock: int = 0) -> bytes:
+    """An HDF5 file (bytes) holding ``groups`` (see :func:`write_groups`) and root attributes ``attrs``,
+    after a zeroed user block of ``userblock`` bytes (0, or a power of two >= 512) when asked."""
     import h5py
 
     buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as f:
+    with h5py.File(buffer, "w", userblock_size=userblock) as f:
         write_groups(f, groups)
         for key, value in (attrs or {}).items():
             f.attrs[key] = value

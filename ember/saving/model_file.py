@@ -101,6 +101,8 @@ def describe(raw: bytes) -> str:
     """What a file's first bytes say it is, for error messages."""
     if raw.startswith(HDF5_SIGNATURE):
         return "an HDF5 file"
+    if raw.startswith(b"EMBERH5\x00"):
+        return "an ember HDF5 weight file (.weights.h5: load it with model.load_weights)"
     if raw.startswith(b"PK"):
         return "a zip archive"
     if raw.startswith(b"\x80"):  # pickle protocol 2+ opcode
@@ -174,6 +176,20 @@ def _verify(members: dict, filepath: str, what: str) -> None:
             raise ValueError(f"{what}: {filepath} is corrupted: checksum of {name} does not match {_EMBER}")
 
 
+def model_weight_groups(members: dict, filepath: str, what: str) -> tuple:
+    """``({path: arrays}, attrs)`` of the archive's ``model.weights.h5`` (members from :func:`read_members`).
+
+    ember's archives (SHA-256 verified in ``ember.json``) are parsed here; Keras's (zip CRC-32 only) in a child
+    process (:func:`ember.saving.h5_guard.read`), so that a crafted member cannot crash this process.
+    """
+    if _EMBER in members:
+        return keras_weights.read_groups(members[_WEIGHTS], filepath, what)
+    from ember.saving import h5_guard
+
+    found, attrs = h5_guard.read("keras_weights", members[_WEIGHTS], filepath, what)
+    return found, attrs
+
+
 def _json(data: bytes, name: str, filepath: str):
     try:
         return json.loads(data)
@@ -245,7 +261,7 @@ def model_from_members(members: dict, filepath: str, custom_objects=None, compil
     """Build, fill and compile the model held in :func:`read_members`' output (checks before any change)."""
     config = _json(members[_CONFIG], _CONFIG, filepath)
     extras = _json(members[_EMBER], _EMBER, filepath).get("optimizer_extras", {}) if _EMBER in members else {}
-    found, _ = keras_weights.read_groups(members[_WEIGHTS], filepath, "load_model")
+    found, _ = model_weight_groups(members, filepath, "load_model")
     if not isinstance(config, dict):
         raise ValueError(f"load_model: {filepath}: config.json holds {type(config).__name__}; expected an object")
     model = layer_from_keras(config, custom_objects, safe_mode)

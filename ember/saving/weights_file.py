@@ -1,8 +1,10 @@
 """Weight files, written atomically: Keras 3's ``.weights.h5`` and ember's checksummed safetensors.
 
 ``save_weights("x.weights.h5")`` writes Keras 3's weights-only layout (the ``vars`` groups of
-``model.weights.h5``, see :mod:`ember.saving.keras_weights`) with a SHA-256 of every array in the root
-attribute ``ember_sha256`` (Keras ignores it); any other name gets ember's safetensors file. Loading
+``model.weights.h5``, see :mod:`ember.saving.keras_weights`) after a 512-byte HDF5 user block holding the
+SHA-256 of the rest of the file (:mod:`ember.saving.h5_guard`: verified before libhdf5 parses anything; Keras
+and h5py skip the block); any other name gets ember's safetensors file. Files from older embers (SHA-256 of
+the arrays in the root attribute ``ember_sha256``) still load, checked after parsing. Loading
 also reads the weights inside a ``.keras`` archive and Keras 2 HDF5 weights (``layer_names``
 attribute, via :mod:`ember.interop.keras_h5`). Every count and shape is checked before anything
 is assigned, so a bad file leaves the model unchanged.
@@ -20,7 +22,7 @@ import re
 
 from ember import backend
 from ember._version import __version__
-from ember.saving import keras_weights, tensor_file
+from ember.saving import h5_guard, keras_weights, tensor_file
 from ember.saving.atomic import atomic_write_bytes
 
 FORMAT = "ember.weights.v1"
@@ -66,7 +68,8 @@ def save_weights(model, filepath: str, overwrite: bool = True) -> None:
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
     if filepath.endswith(".h5"):
         groups = keras_weights.model_groups(model)
-        atomic_write_bytes(filepath, keras_weights.h5_bytes(groups, {"ember_sha256": _groups_checksum(groups)}))
+        raw = keras_weights.h5_bytes(groups, userblock=h5_guard.USERBLOCK)
+        atomic_write_bytes(filepath, h5_guard.seal(raw))
         return
     tensors = weight_tensors(model)
     meta = {"format": FORMAT, "ember_version": __version__, "count": len(tensors)}
@@ -97,8 +100,9 @@ def load_weights(model, filepath: str) -> None:
     if raw.startswith(b"PK"):  # the weights inside a whole-model archive, as Keras 3 allows
         _load_archive_weights(model, raw, filepath)
         return
-    if raw.startswith(b"\x89HDF\r\n\x1a\n"):
-        _load_h5_weights(model, raw, filepath)
+    kind = h5_guard.check(raw, filepath, "load_weights")  # ember's sealed HDF5: digest verified here
+    if kind != "other":
+        _load_h5_weights(model, raw, filepath, trusted=kind == "ember")
         return
     tensors, meta = tensor_file.decode(raw, filepath, "load_weights")
     if meta.get("format") != FORMAT:
@@ -110,13 +114,26 @@ def _groups_checksum(groups) -> str:
     return tensor_file.checksum({f"{path}/vars/{i}": a for path, _, arrays in groups for i, a in enumerate(arrays)})
 
 
-def _load_h5_weights(model, raw: bytes, filepath: str) -> None:
-    """Keras 3 ``.weights.h5`` (checksum verified when ember wrote it) or Keras 2 HDF5 weights."""
-    found, attrs = keras_weights.read_groups(raw, filepath, "load_weights")
-    if "layer_names" in attrs:
+def read_h5_weights(raw: bytes, filepath: str, what: str) -> list:
+    """``[{path: arrays}, root attributes, Keras 2 {layer: arrays} or None]`` of an HDF5 weight file's bytes."""
+    found, attrs = keras_weights.read_groups(raw, filepath, what)
+    if "layer_names" not in attrs:
+        return [found, attrs, None]
+    from ember.interop import keras_h5
+
+    return [found, attrs, keras_h5.read_weights_file(raw, filepath, what)]
+
+
+def _load_h5_weights(model, raw: bytes, filepath: str, trusted: bool) -> None:
+    """Keras 3 ``.weights.h5`` or Keras 2 HDF5 weights; foreign (not ``trusted``) files are parsed in a child
+    process (:func:`ember.saving.h5_guard.read`)."""
+    what = "load_weights"
+    read = read_h5_weights if trusted else lambda *args: h5_guard.read("h5_weights", *args)
+    found, attrs, legacy = read(raw, filepath, what)
+    if legacy is not None:
         from ember.interop import keras_h5
 
-        keras_h5.load_weights(model, filepath)
+        keras_h5.assign_legacy(model, legacy, filepath, what)
         return
     expected = attrs.get("ember_sha256")
     if expected is not None:
@@ -146,8 +163,8 @@ def _load_archive_weights(model, raw: bytes, filepath: str) -> None:
         data = read_archive(filepath)["model.weights.safetensors"]
         assign_weights(model, tensor_file.decode(data, filepath, "load_weights")[0], filepath)
         return
-    from ember.saving.model_file import read_members
+    from ember.saving.model_file import model_weight_groups, read_members
 
-    members = read_members(raw, filepath, "load_weights")
-    found, _ = keras_weights.read_groups(members["model.weights.h5"], filepath, "load_weights")
+    members = read_members(raw, filepath, "load_weights")  # zip CRC-32s and ember's SHA-256 checked here
+    found, _ = model_weight_groups(members, filepath, "load_weights")
     keras_weights.assign_pairs(keras_weights.match_groups(model, found, filepath, "load_weights"))

@@ -54,6 +54,17 @@ def _weights_read(path):
     return model
 
 
+_RECURRENT: list = []
+
+
+def _keras_weights_read(path):
+    """Keras 3's own ``save_weights`` file of tests/fixtures (LSTM + Bidirectional GRU), into its model."""
+    if not _RECURRENT:  # built once: every load in the sweeps runs in a forked child or leaves it unchanged
+        _RECURRENT.append(models.load_model(FIXTURES / "keras3_recurrent.keras"))
+    _RECURRENT[0].load_weights(path)
+    return _RECURRENT[0]
+
+
 def _copy_fixture(name: str):
     def write(path):
         shutil.copyfile(FIXTURES / name, path)
@@ -104,6 +115,8 @@ FORMATS: dict[str, FileFormat] = {
     # written by real Keras (tests/fixtures/make_keras_fixtures.py): no ember checksum inside
     "Keras 3 .keras": FileFormat(".keras", _copy_fixture("keras3_sequential.keras"), _keras_read, own=False),
     "Keras 2 legacy .h5": FileFormat(".h5", _copy_fixture("legacy_sequential.h5"), _keras_read, own=False),
+    "Keras 3 .weights.h5": FileFormat(".weights.h5", _copy_fixture("keras3_recurrent.weights.h5"), _keras_weights_read,
+                                      own=False),
     # ONNX protobuf: no checksum in the format (a flipped weight bit is undetectable by design)
     "ONNX .onnx": FileFormat(".onnx", _onnx_write, _onnx_read, own=False),
     # PyTorch checkpoints read without torch (zip: CRC-32 per member; legacy pickle stream: no check at all)

@@ -254,8 +254,9 @@ def test_optimizer_state_means_the_same_in_both(exchange, name):
 
 
 @pytest.mark.parametrize("tag", [case[0] for case in _layer_cases()])
-def test_every_shared_layer_type_opens_both_ways(exchange, tag):
+def test_every_shared_layer_type_opens_both_ways(exchange, tag, monkeypatch):
     """Each layer of run_layer_test's list, alone in a model with random weights, in ember then Keras and back."""
+    monkeypatch.setenv("EMBER_H5_ISOLATE", "0")  # 50 cases in-process: the other tests here use the reader process
     folder, results = exchange
     data = np.load(folder / f"keras_from_ember_layer_{tag}.npz")
     got = series(data, "y")
