@@ -18,6 +18,7 @@ from ember.autograd.function import _AUTOCAST
 from ember.layers.input_spec import InputSpec, check_input
 from ember.layers.layer_dtype import DTypeMixin, call_with_policy, resolve_policy
 from ember.layers.layer_helpers import (
+    WeightAllocationError,
     _as_tensors,
     _build_wrapper,
     _is_shape_list,
@@ -188,7 +189,11 @@ class Layer(DTypeMixin):
         shape = tuple(() if shape is None else shape)
         init = deserialize("initializer", initializer if initializer is not None else "glorot_uniform")
         regularizer, constraint = deserialize("regularizer", regularizer), deserialize("constraint", constraint)
-        value = init(shape, dtype=dtype or self.dtype)
+        try:
+            value = init(shape, dtype=dtype or self.dtype)
+        except MemoryError as error:  # e.g. a config asking for a (333333333333, 6) kernel: say which weight
+            raise WeightAllocationError(f"{type(self).__name__} '{self.name}': cannot allocate weight '{name}' of "
+                                        f"shape {shape}. Received: {error}") from None
         var = Variable(value, name=name or f"variable_{len(self._weights)}", trainable=trainable)
         var.path = f"{self.name}/{var.name}"
         var.regularizer, var.constraint = regularizer, constraint

@@ -8,6 +8,14 @@ from ember.autograd import Tensor
 from ember.layers.masking_state import set_mask
 
 
+class WeightAllocationError(MemoryError, ValueError):
+    """``Layer.add_weight`` could not allocate a weight: names the layer, the weight, its shape and dtype.
+
+    Both a :class:`MemoryError` (what NumPy raised) and a :class:`ValueError` (the usual cause is a bad
+    shape, e.g. a model config read from a file asking for a ``(333333333333, 6)`` kernel).
+    """
+
+
 def _build_wrapper(build):
     """``build`` made idempotent and recording: a second call is a no-op, the first sets ``built``."""
 
