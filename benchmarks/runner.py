@@ -77,13 +77,20 @@ def run(cmd: list[str], cwd: str, out: str, extra: dict, env=None, timeout: int 
     return recs
 
 
-def _default_python(name: str) -> str | None:
-    """``venvs/<name>/bin/python`` beside the repository or one level above it (/work/venvs for a worktree
-    in /work/wt/X); for torch, else this interpreter when it has torch (torch lives in ember's dev venv)."""
+def _beside_repo(*parts: str) -> str | None:
+    """``../<parts>`` beside the repository, else one level up (a worktree in /work/wt/X sees /work/<parts>)."""
     for root in (os.path.dirname(REPO), os.path.dirname(os.path.dirname(REPO))):
-        path = os.path.join(root, "venvs", name, "bin", "python")
-        if os.path.exists(path):
-            return path
+        if os.path.exists(os.path.join(root, *parts)):
+            return os.path.join(root, *parts)
+    return None
+
+
+def _default_python(name: str) -> str | None:
+    """``venvs/<name>/bin/python`` (see :func:`_beside_repo`); for torch, else this interpreter when it
+    has torch (torch 2.13 lives in ember's dev venv)."""
+    path = _beside_repo("venvs", name, "bin", "python")
+    if path:
+        return path
     if name == "torch" and importlib.util.find_spec("torch") is not None:
         return sys.executable
     return None
@@ -92,7 +99,7 @@ def _default_python(name: str) -> str | None:
 def parse(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--peers", default=os.path.join(os.path.dirname(REPO), "shared", "bench-peers"))
+    ap.add_argument("--peers", default=_beside_repo("shared", "bench-peers") or "../shared/bench-peers")
     ap.add_argument("--torch-python", default=_default_python("torch"))
     ap.add_argument("--keras-python", default=_default_python("keras"))
     ap.add_argument("--tinygrad-python", default=_default_python("tinygrad"))
@@ -110,6 +117,8 @@ def parse(argv=None):
 def _plan(a):
     """The list of (framework, variant, scope) to run and the interpreter of each framework."""
     pys = {"ember": sys.executable, "torch": a.torch_python, "keras": a.keras_python, "tinygrad": a.tinygrad_python}
+    if not a.smoke and not os.path.isdir(a.peers):
+        print(f"peer scripts not found at --peers {a.peers}: running ember alone", file=sys.stderr)
     if a.smoke or not os.path.isdir(a.peers):
         pys["torch"] = pys["keras"] = pys["tinygrad"] = None
     configs = CONFIGS + (OPTIONAL if a.optional else [])
