@@ -168,6 +168,7 @@ def main(argv=None) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     only = set(a.only) if a.only else None
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHON", None)  # tinygrad reads PYTHON=... as "use the PYTHON emulator device"
     if a.smoke:  # one BLAS thread: a CI runner is usually busy, and OpenBLAS's 2 threads then stall
         env.setdefault("BENCH_THREADS", "1")
     cwd = {"ember": REPO, "torch": a.peers, "keras": a.peers, "tinygrad": a.peers}

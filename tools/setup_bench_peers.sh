@@ -4,7 +4,7 @@
 #
 #   $VENVS/keras     tensorflow-cpu 2.21.0 + keras 3.15.1 + threadpoolctl + mnist1d (the peers' versions)
 #   $VENVS/tinygrad  tinygrad 0.14.0 + numpy + threadpoolctl + mnist1d; needs clang (Debian, root) for its CPU device
-#   torch            not a new venv: torch==2.13.0 (CPU) from $PYTHON (ember's dev venv) when it has it, else
+#   torch            not a new venv: torch==2.13.0 (CPU) from $TORCH_PYTHON (ember's dev venv) when it has it, else
 #                    $VENVS/torch with torch==2.13.0 (never an unpinned torch: that pulls a multi-GB CUDA build)
 #
 # VENVS defaults to ../venvs beside the repository (/work/venvs for /work/main), where the runner looks
@@ -15,7 +15,7 @@ set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venvs="${VENVS:-$(dirname "$root")/venvs}"
-python="${PYTHON:-$(command -v python || command -v python3)}"
+python="${TORCH_PYTHON:-$(command -v python || command -v python3)}"  # not PYTHON: tinygrad reads that (its PYTHON device)
 base="${BASE_PYTHON:-python3}"   # creates the new venvs (Python 3.11, as the peers' results)
 status=0
 warn() { echo "setup_bench_peers.sh: $*" >&2; status=1; }
@@ -56,6 +56,6 @@ torch_py="$python"
 [ -x "$venvs/torch/bin/python" ] && torch_py="$venvs/torch/bin/python"
 "$torch_py" -c "import torch; f = torch.compile(lambda x: (x * 2).sin()); f(torch.ones(4))" 2>/dev/null \
     && echo "torch.compile: ok" || warn "torch.compile failed with $torch_py"
-"$venvs/tinygrad/bin/python" -c "from tinygrad import Tensor; assert (Tensor.ones(4) * 2).sum().item() == 8" \
+env -u PYTHON "$venvs/tinygrad/bin/python" -c "from tinygrad import Tensor; assert (Tensor.ones(4) * 2).sum().item() == 8" \
     2>/dev/null && echo "tinygrad CPU: ok" || warn "tinygrad failed (clang on PATH?)"
 exit $status
