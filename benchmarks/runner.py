@@ -4,8 +4,9 @@ For every round and workload it runs each configuration in turn (ember, torch, k
 torch, keras, ...), so slow drift or a noisy neighbour hits all of them alike, appends every
 JSON line (with ``round``) to ``--out`` and prints the tables of :mod:`benchmarks.report`.
 The peers are ../shared/bench-peers (``--peers``), run with their own interpreters
-(``--torch-python``, ``--keras-python``; defaults: ``../venvs/<name>/bin/python`` beside the
-repository, when present). ``--smoke`` runs ember alone, a few steps per workload (CI).
+(``--torch-python``, ``--keras-python``, ``--tinygrad-python``; defaults: see :func:`_default_python`).
+W0 (sgemm) and import time run once per round for every framework. ``--smoke`` runs ember alone,
+a few steps per workload (CI).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from benchmarks import report
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS = [["W1"], ["W2"], ["W3"], ["W4"], ["W5"], ["W6"], ["W7"]]
 # (framework, variant, scope): scope "all", "train+W6" or "W6"
+# The peers are those of ../shared/bench-peers/run_all.py's CONFIGS (issue 14's "best peer" is over them).
 CONFIGS = [("ember", "eager", "all"), ("ember", "tob", "train+W6"), ("ember", "graph", "train+W6"),
-           ("torch", "eager", "all"),
-           ("keras", "fit", "all"), ("keras", "tob", "train+W6"), ("keras", "custom", "all")]  # fmt: skip
-OPTIONAL = [("ember", "eager_mallopt", "all"), ("torch", "eager_mallopt", "all"), ("keras", "eager", "W6")]
+           ("torch", "eager", "all"), ("torch", "compile", "all"),
+           ("keras", "fit", "all"), ("keras", "tob", "train+W6"), ("keras", "custom", "all"), ("keras", "eager", "W6"),
+           ("tinygrad", "jit", "all")]  # fmt: skip
+OPTIONAL = [("ember", "eager_mallopt", "all"), ("torch", "eager_mallopt", "all")]
 
 
 def _applies(scope: str, step: list[str]) -> bool:
@@ -74,20 +77,35 @@ def run(cmd: list[str], cwd: str, out: str, extra: dict, env=None, timeout: int 
     return recs
 
 
+def _beside_repo(*parts: str) -> str | None:
+    """``../<parts>`` beside the repository, else one level up (a worktree in /work/wt/X sees /work/<parts>)."""
+    for root in (os.path.dirname(REPO), os.path.dirname(os.path.dirname(REPO))):
+        if os.path.exists(os.path.join(root, *parts)):
+            return os.path.join(root, *parts)
+    return None
+
+
 def _default_python(name: str) -> str | None:
-    path = os.path.join(os.path.dirname(REPO), "venvs", name, "bin", "python")
-    return path if os.path.exists(path) else None
+    """``venvs/<name>/bin/python`` (see :func:`_beside_repo`); for torch, else this interpreter when it
+    has torch (torch 2.13 lives in ember's dev venv)."""
+    path = _beside_repo("venvs", name, "bin", "python")
+    if path:
+        return path
+    if name == "torch" and importlib.util.find_spec("torch") is not None:
+        return sys.executable
+    return None
 
 
 def parse(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--peers", default=os.path.join(os.path.dirname(REPO), "shared", "bench-peers"))
+    ap.add_argument("--peers", default=_beside_repo("shared", "bench-peers") or "../shared/bench-peers")
     ap.add_argument("--torch-python", default=_default_python("torch"))
     ap.add_argument("--keras-python", default=_default_python("keras"))
+    ap.add_argument("--tinygrad-python", default=_default_python("tinygrad"))
     ap.add_argument("--only", nargs="*", help="workload groups, e.g. W0 import W2 W7")
     ap.add_argument("--configs", nargs="*", help="exactly these framework:variant pairs, e.g. ember:eager torch:eager")
-    ap.add_argument("--optional", action="store_true", help="also ember/torch eager_mallopt and keras eager (W6)")
+    ap.add_argument("--optional", action="store_true", help="also ember/torch eager_mallopt")
     ap.add_argument("--quick", action="store_true", help="short timing windows (all frameworks)")
     ap.add_argument("--smoke", action="store_true", help="ember only, a few steps per workload, no peers (CI)")
     ap.add_argument("--w7-steps", type=int, default=None, help="override W7's 6000 steps (marked in the table)")
@@ -98,9 +116,11 @@ def parse(argv=None):
 
 def _plan(a):
     """The list of (framework, variant, scope) to run and the interpreter of each framework."""
-    pys = {"ember": sys.executable, "torch": a.torch_python, "keras": a.keras_python}
+    pys = {"ember": sys.executable, "torch": a.torch_python, "keras": a.keras_python, "tinygrad": a.tinygrad_python}
+    if not a.smoke and not os.path.isdir(a.peers):
+        print(f"peer scripts not found at --peers {a.peers}: running ember alone", file=sys.stderr)
     if a.smoke or not os.path.isdir(a.peers):
-        pys["torch"] = pys["keras"] = None
+        pys["torch"] = pys["keras"] = pys["tinygrad"] = None
     configs = CONFIGS + (OPTIONAL if a.optional else [])
     if a.configs:
         configs = [c for c in CONFIGS + OPTIONAL if f"{c[0]}:{c[1]}" in a.configs]
@@ -109,7 +129,7 @@ def _plan(a):
 
 def _cmd(pys, fw, workloads, variant, a, rnd):
     script = ["-m", "benchmarks.bench_ember"] if fw == "ember" else [f"bench_{fw}.py"]
-    cmd = [pys[fw], *script, "-w", *workloads, "-r", "1"]
+    cmd = [pys[fw], *script, "-w", *workloads, "-r", "1" if variant else "3"]  # W0: 3 x 50 calls, as run_all
     if variant:
         cmd += ["-v", variant, "--seed", str(rnd)]
     if a.quick:
@@ -127,6 +147,18 @@ def _smoke(a, pys, out, env) -> None:
     run(_cmd(pys, "ember", ["W1", "W2", "W6_mlp_b1"], "tob", a, 0), REPO, out, {"round": 0}, env=env)
 
 
+def _log_plan(a, configs, pys, out) -> None:
+    """Print what will run and append it to ``out`` as a ``meta`` line (the report reads the flags)."""
+    plan = {"meta": "start", "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "rounds": a.rounds, "quick": a.quick,
+            "smoke": a.smoke, "only": a.only, "w7_steps": a.w7_steps, "peers": a.peers,
+            "configs": [f"{fw}:{v}" for fw, v, _ in configs],
+            "python": {k: v for k, v in pys.items() if v}}  # fmt: skip
+    missing = sorted({c[0] for c in CONFIGS} - {k for k, v in pys.items() if v})
+    print(f"configs: {' '.join(plan['configs'])}; skipped (no interpreter): {missing or 'none'}", file=sys.stderr)
+    with open(out, "a") as f:
+        f.write(json.dumps(plan) + "\n")
+
+
 def main(argv=None) -> str:
     a = parse(argv)
     configs, pys = _plan(a)
@@ -136,9 +168,11 @@ def main(argv=None) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     only = set(a.only) if a.only else None
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHON", None)  # tinygrad reads PYTHON=... as "use the PYTHON emulator device"
     if a.smoke:  # one BLAS thread: a CI runner is usually busy, and OpenBLAS's 2 threads then stall
         env.setdefault("BENCH_THREADS", "1")
-    cwd = {"ember": REPO, "torch": a.peers, "keras": a.peers}
+    cwd = {"ember": REPO, "torch": a.peers, "keras": a.peers, "tinygrad": a.peers}
+    _log_plan(a, configs, pys, out)
     if a.smoke:
         _smoke(a, pys, out, env)
     for rnd in range(0 if a.smoke else a.rounds):
@@ -152,6 +186,8 @@ def main(argv=None) -> str:
             for fw, variant, scope in configs:
                 if _applies(scope, step):
                     run(_cmd(pys, fw, step, variant, a, rnd), cwd[fw], out, {"round": rnd}, env=env)
+    with open(out, "a") as f:
+        f.write(json.dumps({"meta": "end", "time": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
     text = report.render(report.load([out]))
     header = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.path.basename(out)}\n\n"
     print(header + text)

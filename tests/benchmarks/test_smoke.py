@@ -12,7 +12,7 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # NOTE: pytest puts tests/ on sys.path, where tests/benchmarks would shadow the repo's benchmarks package.
 sys.path.insert(0, REPO)
-from benchmarks import harness, report  # noqa: E402
+from benchmarks import harness, report, runner  # noqa: E402
 
 
 def test_smoke_run_covers_every_workload(tmp_path):
@@ -20,7 +20,9 @@ def test_smoke_run_covers_every_workload(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--out", str(out)], cwd=REPO,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["meta"] for r in lines if "meta" in r] == ["start", "end"]  # the run's plan and its end time
+    recs = [r for r in lines if "meta" not in r]
     errors = [r for r in recs if "error" in r]
     assert not errors, errors
     got = {(r["variant"], r["workload"]) for r in recs}
@@ -62,3 +64,29 @@ def test_synthetic_pool_is_the_specified_stream():
     rng = np.random.default_rng(0)
     assert np.array_equal(xs, rng.standard_normal((64, 1, 28, 28, 1), dtype=np.float32))
     assert np.array_equal(ys, rng.integers(0, 10, size=(64, 1)))
+
+
+def test_plan_runs_every_peer_config_of_issue_14():
+    a = runner.parse(["--peers", REPO, "--torch-python", "t", "--keras-python", "k", "--tinygrad-python", "g"])
+    configs, pys = runner._plan(a)
+    got = {f"{fw}:{v}" for fw, v, _ in configs}
+    assert {"ember:eager", "ember:graph", "torch:eager", "torch:compile", "keras:fit", "keras:tob", "keras:custom",
+            "tinygrad:jit"} <= got  # fmt: skip
+    assert runner._cmd(pys, "tinygrad", ["W2"], "jit", a, 1)[:2] == ["g", "bench_tinygrad.py"]
+    configs, _ = runner._plan(runner.parse(["--peers", REPO, "--tinygrad-python", ""]))
+    assert not any(fw == "tinygrad" for fw, _, _ in configs)  # no interpreter: skipped, not failed
+
+
+def test_report_issue14_table_best_peer_and_sgemm_share():
+    recs = [{"meta": "start", "quick": True}]
+    recs += [_rec("ember", "eager", "W2", 4.0), _rec("ember", "graph", "W2", 1.5), _rec("torch", "eager", "W2", 5.0)]
+    recs += [_rec("torch", "compile", "W2", 3.0), _rec("tinygrad", "jit", "W2", 2.0)]
+    recs += [_rec("torch", "eager_mallopt", "W2", 1.0)]  # a tuned variant, not one of the issue's peers
+    recs += [{"framework": "ember", "workload": "W0", "gflops": 150.0, "numpy_gflops": 150.0},
+             {"framework": "torch", "workload": "W0", "gflops": 240.0}]  # fmt: skip
+    text = report.render(recs)
+    assert text.startswith("**quick run:")
+    assert "| W2 | graph | 0.30 | 0.50 | 0.75 |" in text  # graph / torch eager, torch.compile, tinygrad jit
+    assert "| W2 | 4.00 | 1.50 | 2.00 | tinygrad TinyJit | 0.75 | 0.80 | 0.38 |" in text
+    # 180.3 MFLOP in 1.5 ms = 120.2 GFLOP/s: 80 % of numpy's 150, 50 % of torch's 240 (the run's best sgemm)
+    assert "| ember graph mode (ember.function) | 1.50 | 120.2 | 80% | 50% |" in text
