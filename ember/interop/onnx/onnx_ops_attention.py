@@ -17,6 +17,7 @@ import numpy as np
 
 from ember import ops
 from ember.interop.onnx.runtime import constant
+from ember.ops.activations import Softmax
 
 
 def _heads(x, n):
@@ -89,7 +90,9 @@ def _attention(node, inputs):
         from onnx import helper
 
         logits = ops.cast(with_bias, helper.tensor_dtype_to_np_dtype(precision))
-    probs = ops.cast(ops.softmax(logits, axis=-1), dtype)
+    # ONNX: without softmax_precision the softmax runs in the input's type (ops.softmax would lift float16
+    # to float32 as Keras does, 1 ulp away from ONNX's float16 reference)
+    probs = ops.cast(Softmax.apply(logits, axis=-1), dtype)
     if dead.any():
         probs = ops.where(np.broadcast_to(dead, probs.shape), constant(np.zeros((), dtype)), probs)
     mode = node.get("qk_matmul_output_mode", 0)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ember import ops
 from ember.interop.onnx.runtime import constant
+from ember.ops.activations import LogSoftmax, Softmax
 
 
 def _axes(node, inputs, input_from: int):
@@ -126,6 +127,11 @@ def _arg(np_fn):
     return kernel
 
 
+def _in_input_type(function):
+    """ONNX computes Softmax/LogSoftmax in the input's type; ``ops.softmax`` lifts float16 to float32 (Keras)."""
+    return lambda x, axis: function.apply(x, axis=axis % x.ndim if x.ndim else axis)
+
+
 def _softmax(ember_fn):
     """Softmax/LogSoftmax: before opset 13 the input is flattened to 2-D at ``axis`` (default 1)."""
 
@@ -167,7 +173,7 @@ KERNELS = {
     "ReduceLogSumExp": _reduce(_log_sum_exp),
     "ArgMax": _arg(np.argmax),
     "ArgMin": _arg(np.argmin),
-    "Softmax": _softmax(ops.softmax),
-    "LogSoftmax": _softmax(ops.log_softmax),
+    "Softmax": _softmax(_in_input_type(Softmax)),
+    "LogSoftmax": _softmax(_in_input_type(LogSoftmax)),
     "Hardmax": _hardmax,
 }
