@@ -74,6 +74,7 @@ _LAZY = (
     "activations", "callbacks", "datasets", "debug", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "saving", "testing", "viz", "regularizers", "constraints", "explain", "mixed_precision",
     "graph",
+    "applications",  # issue 16: keras.applications.MobileNetV2(...) spelled ember.applications
 )  # fmt: skip
 _LAZY_NAMES = {"Input": "layers", "Model": "models", "Sequential": "models", "function": "graph"}
 _LAZY_NAMES.update(Layer="layers", KerasTensor="layers", InputSpec="layers", Loss="losses", Metric="metrics",

@@ -45,11 +45,20 @@ def _registry() -> dict:
 def get(identifier):
     """Resolve an activation: a name, ``None`` (→ :func:`linear`) or a callable.
 
+    A name that is not a built-in activation is looked up among registered objects
+    (``register_keras_serializable``) and the active ``custom_object_scope`` / ``load_model(custom_objects=)``.
+
     Raises:
         ValueError: for an unknown name, listing the valid ones.
     """
     if identifier is None:
         return linear
+    if isinstance(identifier, str) and identifier.lower() not in _registry():
+        from ember.utils.serialization import get_registered_object
+
+        found = get_registered_object(identifier)  # register_keras_serializable, custom_object_scope
+        if callable(found):
+            return found
     return lookup("activation", identifier, _registry())
 
 

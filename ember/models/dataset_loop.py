@@ -13,13 +13,22 @@ from ember.utils.progbar import Progbar
 
 
 def is_dataset(x) -> bool:
-    """Whether ``x`` is a PyDataset/Sequence (or any object with ``__len__`` + ``__getitem__`` returning batches)."""
-    from ember.utils.py_dataset import PyDataset
+    """Whether ``x`` is a PyDataset/Sequence or a torch ``DataLoader`` (see :func:`as_dataset`)."""
+    from ember.utils.py_dataset import PyDataset, is_torch_dataloader
 
-    return isinstance(x, PyDataset)
+    return isinstance(x, PyDataset) or is_torch_dataloader(x)
+
+
+def as_dataset(x):
+    """``x`` itself for a PyDataset; a torch ``DataLoader`` wrapped as a ``DataLoaderDataset``."""
+    from ember.utils.py_dataset import DataLoaderDataset, is_torch_dataloader
+
+    return DataLoaderDataset(x) if is_torch_dataloader(x) else x
 
 
 def _unpack(item):
+    if isinstance(item, list) and len(item) in (2, 3):  # a [x, y] batch (torch's default collate)
+        item = tuple(item)
     if isinstance(item, tuple):
         return (item + (None, None))[:3] if len(item) <= 3 else item
     return item, None, None
@@ -34,8 +43,8 @@ def _batch(model, item, fn: str):
 def _no_extras(fn: str, **given) -> None:
     bad = {k: v for k, v in given.items() if v}
     if bad:
-        raise ValueError(f"{fn}: {sorted(bad)} cannot be used with a PyDataset (its items already hold the batches, "
-                         "targets and sample weights)")  # fmt: skip
+        raise ValueError(f"{fn}: {sorted(bad)} cannot be used with a PyDataset or DataLoader (its items already hold "
+                         "the batches, targets and sample weights)")  # fmt: skip
 
 
 def fit_dataset(model, data, epochs, verbose, callbacks, validation_data, initial_epoch, steps_per_epoch, **extras):
@@ -43,6 +52,8 @@ def fit_dataset(model, data, epochs, verbose, callbacks, validation_data, initia
     from ember.models.trainer import _fit_callbacks
 
     _no_extras("fit", **extras)
+    data = as_dataset(data)
+    validation_data = as_dataset(validation_data)
     steps = len(data) if steps_per_epoch is None else min(len(data), int(steps_per_epoch))
     cb, history = _fit_callbacks(model, callbacks, {"epochs": epochs, "steps": steps, "verbose": verbose})
     model.stop_training = False
@@ -75,6 +86,7 @@ def fit_dataset(model, data, epochs, verbose, callbacks, validation_data, initia
 def evaluate_dataset(model, data, verbose, cb=None, steps=None) -> dict:
     """Loss and metrics over a dataset's batches (inference mode); returns the logs."""
     model.reset_metrics()
+    data = as_dataset(data)
     n = len(data) if steps is None else min(len(data), int(steps))
     bar, logs = Progbar(n, verbose=verbose), {}
     if cb is not None:
@@ -95,6 +107,7 @@ def predict_dataset(model, data, verbose, steps=None):
     """The model outputs over a dataset's batches, concatenated (targets in the items are ignored)."""
     from ember.models.evaluation import _arrays
 
+    data = as_dataset(data)
     n = len(data) if steps is None else min(len(data), int(steps))
     bar, outputs = Progbar(n, verbose=verbose), []
     for step in range(n):

@@ -41,7 +41,8 @@ class Evaluator:
         """
         fn = "evaluate"
         if dataset_loop.is_dataset(x):
-            dataset_loop._no_extras(fn, y=y is not None, batch_size=batch_size, sample_weight=sample_weight is not None)
+            # batch_size is ignored, as Keras ignores it for a PyDataset
+            dataset_loop._no_extras(fn, y=y is not None, sample_weight=sample_weight is not None)
             cb = CallbackList(callbacks, model=self) if callbacks else None
             logs = dataset_loop.evaluate_dataset(self, x, _verbose(verbose), cb, steps)
             return logs if return_dict else self._as_values(logs)

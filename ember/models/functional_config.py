@@ -105,7 +105,7 @@ def functional_config(model) -> dict:
     return {
         "name": model.name,
         "trainable": model.trainable,
-        "layers": [serialize_object(layer) for layer in model.layers],
+        "layers": [{**serialize_object(layer), "name": layer.name} for layer in model.layers],
         "nodes": nodes,
         "input_layers": [t.source_layer.name for t in model.inputs],
         "output_layers": [refs[id(t)] for t in model.outputs],
@@ -145,7 +145,7 @@ def functional_from_config(cls, config: dict, custom_objects=None, safe_mode: bo
         layers = {}
         for entry in config["layers"]:
             layer = deserialize_layer(entry, custom_objects, safe_mode)
-            layers[layer.name] = layer
+            layers[entry.get("name") or layer.name] = layer  # a custom get_config may leave out "name" (Keras)
         tensors = {}
         for i, name in enumerate(config["input_layers"]):
             if not isinstance(layers.get(name), InputLayer):

@@ -44,6 +44,18 @@ class Model(Trainer, Layer):
         super().__init__(**kwargs)
         self.history = None
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None, safe_mode: bool = True):
+        """Rebuild a model from :meth:`get_config`. ``keras.Model.from_config`` of a functional model's config
+        (``layers``/``input_layers``/``output_layers``) gives the functional model, as in Keras 3; otherwise
+        ``cls(**config)``.
+        """
+        if cls is Model and isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
+            from ember.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        return cls(**config)
+
     def build(self, input_shape=None) -> None:
         """Create a subclassed model's weights by running ``call`` once on zeros of ``input_shape`` (Keras 3).
 

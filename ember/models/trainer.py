@@ -180,8 +180,9 @@ class Trainer(Evaluator):
             m.reset_state()
 
     def get_metrics_result(self) -> dict:
-        """``{name: float}`` of every metric's current result."""
-        return {m.name: m.result() for m in self.metrics}
+        """``{name: float}`` of every metric's current result (a Tensor/Variable result, as a Keras-style
+        ``add_variable`` metric returns, becomes a float, or an array if it has several values)."""
+        return {m.name: _plain(m.result()) for m in self.metrics}
 
     # ------------------------------------------------------------------ steps
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True) -> Tensor:
@@ -319,9 +320,9 @@ class Trainer(Evaluator):
         fn = "fit"
         dist = distribute_hook.current() if distribute is None else (distribute or None)  # False: off for this call
         _warn_if_trainable_changed(self)
-        if dataset_loop.is_dataset(x):
+        if dataset_loop.is_dataset(x):  # batch_size is ignored there, as Keras ignores it (the items are batches)
             return dataset_loop.fit_dataset(self, x, epochs, _verbose(verbose), callbacks, validation_data,
-                                            initial_epoch, steps_per_epoch, y=y is not None, batch_size=batch_size,
+                                            initial_epoch, steps_per_epoch, y=y is not None,
                                             sample_weight=sample_weight is not None, validation_split=validation_split,
                                             class_weight=class_weight)  # fmt: skip
         batch_size = dist.per_rank_batch_size(batch_size) if dist else batching.check_batch_size(batch_size, fn)
@@ -397,3 +398,8 @@ class Trainer(Evaluator):
             return None
         return {"optimizer": self.optimizer, **self._compile_config}
 
+
+def _plain(value):
+    if isinstance(value, Tensor):
+        return float(value.data) if value.data.size == 1 else value.data.copy()
+    return value

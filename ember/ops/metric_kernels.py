@@ -98,6 +98,13 @@ def absolute_error(y_true, y_pred):
     return _mean_last(backend.namespace(p).abs(p - t))
 
 
+def absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|(y_true - y_pred) / max(|y_true|, 1e-7)|, axis=-1)`` (Keras's MAPE; epsilon = Keras's 1e-7)."""
+    t, p = align(raw(y_true), raw(y_pred))
+    xp = backend.namespace(p)
+    return _mean_last(xp.abs((t - p) / xp.maximum(xp.abs(t), 1e-7))) * 100.0
+
+
 def weighted_sum_and_count(values, sample_weight=None) -> tuple[float, float]:
     """``(sum(values * w), sum(w))`` as Python floats; ``w`` = 1 when not given, broadcast over trailing axes."""
     v = raw(values)

@@ -4,6 +4,12 @@ from ember.saving.atomic import atomic_write_bytes
 from ember.saving.model_file import load_model, save_model
 from ember.saving.training_state import load_training_state, save_training_state
 from ember.saving.weights_file import load_weights, save_weights
+from ember.utils.object_registry import (
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    serialize_keras_object,
+)
 from ember.utils.serialization import get_registered_name, get_registered_object, register_keras_serializable
 
 __all__ = [
@@ -17,4 +23,8 @@ __all__ = [
     "register_keras_serializable",
     "get_registered_object",
     "get_registered_name",
+    "get_custom_objects",
+    "custom_object_scope",
+    "serialize_keras_object",
+    "deserialize_keras_object",
 ]

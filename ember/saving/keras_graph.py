@@ -245,7 +245,7 @@ def _ready(x, tensors: dict) -> bool:
     return True
 
 
-def _call(layer, node: dict, k: int, tensors: dict) -> None:
+def _call(layer, node: dict, k: int, tensors: dict, name: str) -> None:
     args = _decode(node.get("args", []), tensors)
     kwargs = {key: v for key, v in _decode(node.get("kwargs", {}), tensors).items()
               if not (key in ("mask", "training") and v is None)}  # fmt: skip
@@ -253,7 +253,7 @@ def _call(layer, node: dict, k: int, tensors: dict) -> None:
         raise ValueError(f"Model config: call {k} of layer {layer.name!r} has no positional argument")
     out = layer(args[0], *args[1:], **kwargs)
     for i, t in enumerate(out if isinstance(out, (list, tuple)) else [out]):
-        tensors[(layer.name, k, i)] = t
+        tensors[(name, k, i)] = t  # the entry's name: a custom get_config may leave out "name" (as Keras)
 
 
 def _replay(config, custom_objects, safe_mode) -> dict:
@@ -266,13 +266,13 @@ def _replay(config, custom_objects, safe_mode) -> dict:
             tensors[(name, 0, 0)] = _input_from_keras({**inner, "name": name})
             continue
         layer = layer_from_keras(entry, custom_objects, safe_mode)
-        pending.append([layer, list(entry.get("inbound_nodes") or []), 0])
+        pending.append([layer, list(entry.get("inbound_nodes") or []), 0, name or layer.name])
     while pending:
         progress = False
         for item in pending:
-            layer, nodes, k = item
+            layer, nodes, k, name = item
             while nodes and _ready(nodes[0], tensors):
-                _call(layer, nodes.pop(0), k, tensors)
+                _call(layer, nodes.pop(0), k, tensors, name)
                 k, progress = k + 1, True
             item[2] = k
         pending = [item for item in pending if item[1]]

@@ -215,6 +215,11 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         ValueError: for truncated, corrupted or foreign files, classes ember lacks (named), or a
             ``Lambda`` layer in safe mode; nothing from the file is executed.
     """
+    if custom_objects:  # also visible to from_config code that resolves names itself (activations, nested layers)
+        from ember.utils.object_registry import custom_object_scope
+
+        with custom_object_scope(dict(custom_objects)):
+            return load_model(filepath, None, compile, safe_mode)
     filepath = os.fspath(filepath)
     with open(filepath, "rb") as f:
         raw = f.read()

@@ -54,6 +54,25 @@ def _keras_module(obj) -> str | None:
     return type(obj).__module__
 
 
+def _nested(value):
+    if hasattr(value, "get_config") and not isinstance(value, type):
+        return serialize_keras_object(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_nested(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _nested(v) for k, v in value.items()}
+    return value
+
+
+def nested_config(obj) -> dict:
+    """``obj.get_config()`` with every configurable value in it (a layer a custom ``get_config`` returns as
+    is, e.g. ``{"first_layer": self.first_layer}``) replaced by its :func:`serialize_keras_object` dict, as
+    Keras 3's ``serialize_dict`` does; the class's ``from_config`` deserializes it back.
+    """
+    config = obj.get_config()
+    return _nested(config) if isinstance(config, dict) else config
+
+
 def serialize_keras_object(obj):
     """``{'module', 'class_name', 'config', 'registered_name'}`` for objects with ``get_config``;
     plain values unchanged; functions by name (Keras 3's format).
@@ -69,7 +88,7 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if hasattr(obj, "get_config") and not isinstance(obj, type):
         registered = type(obj).__dict__.get("_registered_name")
-        return {"module": _keras_module(obj), "class_name": type(obj).__name__, "config": obj.get_config(),
+        return {"module": _keras_module(obj), "class_name": type(obj).__name__, "config": nested_config(obj),
                 "registered_name": registered or type(obj).__name__}  # fmt: skip
     name = getattr(obj, "_registered_name", None) or getattr(obj, "__name__", None)
     if name is None:

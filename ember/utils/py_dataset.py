@@ -88,3 +88,44 @@ class ArrayDataset(PyDataset):
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+
+def is_torch_dataloader(x) -> bool:
+    """Whether ``x`` is a ``torch.utils.data.DataLoader`` (checked by class name: torch is not imported)."""
+    return any(k.__name__ == "DataLoader" and k.__module__.startswith("torch.utils.data") for k in type(x).__mro__)
+
+
+def _to_numpy(value):
+    import numpy as np
+
+    if isinstance(value, (list, tuple)):
+        return tuple(_to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value)
+
+
+class DataLoaderDataset(PyDataset):
+    """A torch ``DataLoader`` seen as a :class:`PyDataset`: item ``i`` is the loader's ``i``-th batch of the
+    current pass, as NumPy arrays (a list batch ``[x, y]`` becomes ``(x, y)``); index 0 starts a new pass, so a
+    ``shuffle=True`` loader reshuffles every epoch, as when Keras iterates it. Items must be read in order.
+
+    Source: keras/src/trainers/data_adapters/torch_data_loader_adapter.py.
+    """
+
+    def __init__(self, loader):
+        super().__init__()
+        self.loader = loader
+        self._iterator, self._next = None, 0
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __getitem__(self, index):
+        if index == 0 or self._iterator is None:
+            self._iterator, self._next = iter(self.loader), 0
+        if index != self._next:
+            raise IndexError(f"DataLoaderDataset: batches are read in order. Expected index {self._next}. "
+                             f"Received: index={index}")  # fmt: skip
+        self._next += 1
+        return _to_numpy(next(self._iterator))

@@ -9,7 +9,9 @@ def serialize_object(obj):
         return obj
     if hasattr(obj, "get_config"):
         class_name = type(obj).__dict__.get("_registered_name", type(obj).__name__)
-        return {"class_name": class_name, "config": obj.get_config()}
+        from ember.utils.object_registry import nested_config
+
+        return {"class_name": class_name, "config": nested_config(obj)}
     name = getattr(obj, "__name__", None)
     if name is None:
         raise TypeError(f"Cannot serialize object of type {type(obj).__name__}: it has no get_config()")

@@ -86,6 +86,12 @@ def split_statements(text):
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             continue
+        decorators = getattr(node, "decorator_list", [])
+        if decorators:  # get_source_segment starts at `def`/`class` and would drop the decorators
+            lines = text.splitlines()
+            start = min(d.lineno for d in decorators)
+            out.append((start, "\n".join(lines[start - 1 : node.end_lineno])))
+            continue
         out.append((node.lineno, ast.get_source_segment(text, node, padded=True)))
     return out
 

@@ -10,6 +10,12 @@ def test_split_drops_markdown_cells_and_keeps_line_numbers():
         (5, "import keras"), (8, "x = ("), (11, "print(x)")]
 
 
+
+def test_split_keeps_decorators_with_their_function_or_class():
+    text = "import keras\n\n\n@keras.saving.register_keras_serializable(package='p')\n@other\nclass A:\n    pass\n"
+    assert split_statements(text)[1] == (4, "@keras.saving.register_keras_serializable(package='p')\n@other\n"
+                                            "class A:\n    pass")
+
 def test_to_ember_rewrites_imports_and_keeps_every_line():
     text = "import keras\n\nfrom keras import layers\nfrom keras.layers import Dense\nimport keras_hub\n"
     out = to_ember(text)
