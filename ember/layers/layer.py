@@ -16,7 +16,7 @@ from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.autograd.function import _AUTOCAST
 from ember.layers.input_spec import InputSpec, check_input
-from ember.layers.layer_dtype import DTypeMixin, call_with_policy, resolve_policy
+from ember.layers.layer_dtype import DTypeMixin, autocast_inputs, call_with_policy, resolve_policy
 from ember.layers.layer_helpers import (
     _as_tensors,
     _build_wrapper,
@@ -326,6 +326,7 @@ class Layer(DTypeMixin):
         _DEPTH[0] += 1
         try:
             if self.__dict__.get("_autocast") is None and _AUTOCAST[0] is None:
+                inputs, args, kwargs = autocast_inputs(self, inputs, args, kwargs)
                 outputs = self.call(inputs, *args, **kwargs)
             else:
                 outputs = call_with_policy(self, inputs, args, kwargs)

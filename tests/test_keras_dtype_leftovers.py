@@ -1,0 +1,84 @@
+"""Keras habits around dtypes and strings that must not give a silently different model (issue 16 leftovers).
+
+Each case is compared with real Keras 3 (torch backend) through :func:`tests.keras_ref.keras_runner.run_keras`.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import ember
+from ember import mixed_precision
+from tests.keras_ref.keras_runner import run_keras
+
+
+@pytest.fixture(autouse=True)
+def float32_after():
+    yield
+    mixed_precision.set_global_policy("float32")
+
+
+def _same_as_keras(code):
+    expected = run_keras("ns = keras\n" + code)
+    namespace = {"ns": ember, "np": np}
+    exec(code, namespace)
+    assert json.loads(json.dumps(namespace["result"])) == expected
+    return expected
+
+
+_DT = """
+def dt(v):
+    return np.asarray(ns.ops.convert_to_numpy(v)).dtype.name
+x3 = np.linspace(-1, 1, 24, dtype="float32").reshape(2, 2, 6)
+result = {}
+"""
+
+_SUBLAYER_DTYPES = _DT + """
+for policy in ["float64", "float16", "mixed_float16"]:
+    mha = ns.layers.MultiHeadAttention(2, 3, dtype=policy)
+    out = mha(x3, x3)
+    result[policy] = [[dt(w) for w in mha.weights], dt(out), mha._query_dense.dtype_policy.name,
+                      mha._output_dense.dtype_policy.name]
+"""
+
+
+def test_multi_head_attention_passes_its_dtype_policy_to_its_sublayers():
+    expected = _same_as_keras(_SUBLAYER_DTYPES)
+    assert expected["float64"][0] == ["float64"] * 8
+
+
+def test_transformer_encoder_sublayers_follow_its_dtype():
+    enc = ember.layers.TransformerEncoder(8, 2, dtype="float64")
+    out = enc(np.zeros((2, 3, 4), "float32"))
+    assert {w.dtype.name for w in enc.weights} == {"float64"}
+    assert out.dtype == np.float64
+    mixed = ember.layers.TransformerEncoder(8, 2, dtype="mixed_float16")
+    assert mixed(np.zeros((2, 3, 4), "float32")).dtype == np.float16
+    assert {w.dtype.name for w in mixed.weights} == {"float32"}
+
+
+_INPUT_AUTOCAST = _DT + """
+x16 = x3.astype("float16")
+for name, layer, x in [("dense16_on32", ns.layers.Dense(2, dtype="float16"), x3),
+                       ("dense64_on16", ns.layers.Dense(2, dtype="float64"), x16),
+                       ("dense32_on64", ns.layers.Dense(2, dtype="float32"), x3.astype("float64")),
+                       ("relu_on16", ns.layers.Activation("relu"), x16),
+                       ("dense_on16", ns.layers.Dense(2), x16),
+                       ("flatten16_on32", ns.layers.Flatten(dtype="float16"), x3),
+                       ("noautocast", ns.layers.Activation("relu", dtype="float64", autocast=False), x3),
+                       ("lstm16_on32", ns.layers.LSTM(2, dtype="float16", recurrent_initializer="glorot_uniform"), x3),
+                       ("embedding_ints", ns.layers.Embedding(5, 2, dtype="float64"), np.array([[1, 2]]))]:
+    result[name] = dt(layer(x))
+"""
+
+
+def test_float_inputs_are_cast_to_the_layer_compute_dtype_as_in_keras():
+    expected = _same_as_keras(_INPUT_AUTOCAST)
+    assert expected["dense16_on32"] == "float16" and expected["relu_on16"] == "float32"
+
+
+def test_float64_gradients_still_flow_through_dtype_agnostic_layers():
+    layer = ember.layers.Dense(2)
+    out = layer(np.ones((1, 3), "float64"))
+    assert out.dtype == np.float64  # ember's default layers keep float64 for gradient checks
