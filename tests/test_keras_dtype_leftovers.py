@@ -82,3 +82,22 @@ def test_float64_gradients_still_flow_through_dtype_agnostic_layers():
     layer = ember.layers.Dense(2)
     out = layer(np.ones((1, 3), "float64"))
     assert out.dtype == np.float64  # ember's default layers keep float64 for gradient checks
+
+
+_GROUP_NORM_MIXED = """
+ns.mixed_precision.set_global_policy("mixed_float16")
+x = (np.linspace(-1, 1, 2 * 3 * 8, dtype="float32").reshape(2, 3, 8) * 300.0 + 1000.0)
+layer = ns.layers.GroupNormalization(2)
+out = np.asarray(ns.ops.convert_to_numpy(layer(x)))
+ref = ns.layers.GroupNormalization(2, dtype="float32")
+ref_out = np.asarray(ns.ops.convert_to_numpy(ref(x)))
+result = [out.dtype.name, [str(np.asarray(ns.ops.convert_to_numpy(w)).dtype) for w in layer.weights],
+          float(np.abs(out.astype("float32") - ref_out).max()) < 2e-3]
+ns.mixed_precision.set_global_policy("float32")
+"""
+
+
+def test_group_normalization_computes_in_float32_under_mixed_float16():
+    # Inputs around 1000 with spread 300: float16 moments lose ~1e-1; float32 moments are exact to float16 output.
+    expected = _same_as_keras(_GROUP_NORM_MIXED)
+    assert expected == ["float16", ["float32", "float32"], True]

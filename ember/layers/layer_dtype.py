@@ -4,7 +4,7 @@ mixed-precision call.
 Under ``'mixed_float16'`` a layer keeps float32 weights and, while it runs, casts its floating inputs
 and (through :mod:`ember.autograd.autocast`) its weights to float16, so its outputs are float16.
 Numerically sensitive layers (``_float32_compute = True``: BatchNormalization, LayerNormalization,
-Softmax) compute in float32 from float32 weights and cast their outputs to the compute dtype, as
+GroupNormalization, Softmax) compute in float32 from float32 weights and cast their outputs to the compute dtype, as
 Keras's do (``autocast=False`` weights and an upcast in ``call``).
 Source: keras/src/layers/layer.py (``__call__``, ``_maybe_autocast``).
 """
