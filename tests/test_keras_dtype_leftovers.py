@@ -101,3 +101,24 @@ def test_group_normalization_computes_in_float32_under_mixed_float16():
     # Inputs around 1000 with spread 300: float16 moments lose ~1e-1; float32 moments are exact to float16 output.
     expected = _same_as_keras(_GROUP_NORM_MIXED)
     assert expected == ["float16", ["float32", "float32"], True]
+
+
+def test_bytes_inputs_are_decoded_as_utf8_like_keras():
+    # Keras's StringLookup/TextVectorization need TensorFlow (absent here), where strings are UTF-8 bytes:
+    # bytes inputs must look up exactly as the same texts given as str (they silently mapped to OOV before).
+    lookup = ember.layers.StringLookup(vocabulary=["caf\u00e9", "b"])
+    as_str = lookup(np.array(["caf\u00e9", "b", "zz"])).tolist()
+    assert as_str == [1, 2, 0]
+    assert lookup(np.array(["caf\u00e9".encode("utf-8"), b"b", b"zz"])).tolist() == as_str
+    assert lookup(np.array([b"caf\xc3\xa9", b"b", "zz"], dtype=object)).tolist() == as_str
+    vec = ember.layers.TextVectorization()
+    vec.adapt(np.array([b"the cat", "the dog"]))
+    assert vec.get_vocabulary() == ["", "[UNK]", "the", "dog", "cat"]
+    assert vec(np.array([b"the dog", b"a cat"])).tolist() == vec(np.array(["the dog", "a cat"])).tolist()
+
+
+@pytest.mark.parametrize("layer", ["StringLookup", "TextVectorization"])
+def test_a_non_utf8_encoding_is_refused_naming_layer_and_value(layer):
+    getattr(ember.layers, layer)(encoding="UTF-8")  # accepted spellings of the implemented encoding
+    with pytest.raises(NotImplementedError, match=f"{layer}: encoding='latin-1'"):
+        getattr(ember.layers, layer)(encoding="latin-1")
