@@ -122,3 +122,48 @@ def test_a_non_utf8_encoding_is_refused_naming_layer_and_value(layer):
     getattr(ember.layers, layer)(encoding="UTF-8")  # accepted spellings of the implemented encoding
     with pytest.raises(NotImplementedError, match=f"{layer}: encoding='latin-1'"):
         getattr(ember.layers, layer)(encoding="latin-1")
+
+
+_TEXTS = ["the cat sat", "a dog ran", "the cat ran", "a dog sat", "cat sat down", "dog ran off"]
+_LABELS = np.array([1, 0, 1, 0, 1, 0], dtype="float32")
+
+
+def _text_model(functional):
+    ember.utils.set_random_seed(0)
+    vec = ember.layers.TextVectorization(output_sequence_length=4)
+    vec.adapt(np.array(_TEXTS))
+    head = [ember.layers.Embedding(vec.vocabulary_size(), 8), ember.layers.GlobalAveragePooling1D(),
+            ember.layers.Dense(1, activation="sigmoid")]
+    if functional:
+        inputs = ember.Input(shape=(), dtype="string")
+        x = vec(inputs)
+        for layer in head:
+            x = layer(x)
+        model = ember.Model(inputs, x)
+    else:
+        model = ember.Sequential([ember.Input(shape=(), dtype="string"), vec, *head])
+    model.compile(optimizer=ember.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    return model, vec
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_an_end_to_end_string_model_trains_and_predicts_on_raw_strings(functional):
+    model, vec = _text_model(functional)
+    history = model.fit(np.array(_TEXTS), _LABELS, epochs=30, batch_size=3, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    probs = model.predict(np.array(["the cat", "a dog"]), verbose=0)
+    assert probs.shape == (2, 1) and probs[0, 0] > 0.5 > probs[1, 0]
+    # A list of str and an object array batch like the unicode array; the model equals its layers run by hand.
+    np.testing.assert_array_equal(model.predict(_TEXTS, verbose=0), model.predict(np.array(_TEXTS), verbose=0))
+    np.testing.assert_array_equal(model.predict(np.array(_TEXTS, dtype=object), verbose=0),
+                                  model.predict(np.array(_TEXTS), verbose=0))
+    by_hand = model.layers[-1](model.layers[-2](model.layers[-3](vec(np.array(_TEXTS)))))
+    np.testing.assert_allclose(model.predict(_TEXTS, verbose=0), by_hand.numpy(), rtol=1e-6)
+    loss, accuracy = model.evaluate(_TEXTS, _LABELS, verbose=0)
+    assert accuracy == 1.0 and loss == pytest.approx(history.history["loss"][-1], rel=0.5)
+
+
+def test_string_targets_are_still_refused():
+    model, _ = _text_model(False)
+    with pytest.raises(TypeError, match="`y` must be numeric"):
+        model.fit(np.array(_TEXTS), np.array(["yes"] * 6), verbose=0)

@@ -16,7 +16,7 @@ from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.autograd.function import _AUTOCAST
 from ember.layers.input_spec import InputSpec, check_input
-from ember.layers.layer_dtype import DTypeMixin, autocast_inputs, call_with_policy, resolve_policy
+from ember.layers.layer_dtype import DTypeMixin, autocast_inputs, call_with_policy, refuse_text, resolve_policy
 from ember.layers.layer_helpers import (
     _as_tensors,
     _build_wrapper,
@@ -309,6 +309,7 @@ class Layer(DTypeMixin):
 
                 return symbolic_call(self, inputs, *args, **kwargs)
             inputs = _as_tensors(inputs)
+        refuse_text(self, inputs)
         if not self.built:
             self._maybe_build(_shapes(inputs))
         if self.input_spec is not None:

@@ -52,6 +52,19 @@ def _cast_floats(value, dtype, lower_only=False):
     return value
 
 
+def refuse_text(layer, inputs) -> None:
+    """TypeError when string inputs (``U``/``S``/object Tensor) reach a layer that does math on numbers.
+
+    Only layers with ``_reads_strings = True`` (TextVectorization, StringLookup, Hashing, Lambda, Identity,
+    models) take text; anything else would fail deep inside a kernel, or not at all.
+    """
+    kind = getattr(getattr(inputs, "dtype", None), "kind", None)
+    if kind in ("U", "S", "O") and not getattr(type(layer), "_reads_strings", False):
+        raise TypeError(f"{type(layer).__name__} '{layer.name}': expected numeric inputs (float, int or bool); "
+                        f"only text layers (TextVectorization, StringLookup, Hashing) read strings. "
+                        f"Received: inputs of dtype={inputs.dtype}")  # fmt: skip
+
+
 def autocast_inputs(layer, inputs, args, kwargs):
     """Keras's input autocast outside mixed precision: ``(inputs, args, kwargs)`` with float tensors cast.
 

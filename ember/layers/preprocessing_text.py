@@ -18,6 +18,8 @@ from ember.ops import strings
 class _StringLayer(Layer):
     """Takes a (nested) list of strings as one input: one Tensor of ``str`` dtype, not a list of inputs."""
 
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
+
     def __call__(self, inputs, *args, **kwargs):
         if isinstance(inputs, (list, tuple, str)):
             inputs = Tensor(inputs)
