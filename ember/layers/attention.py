@@ -113,7 +113,8 @@ class MultiHeadAttention(Layer):
 
     def _dense(self, name, equation, out_shape, bias_axes):
         init = {"kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer}
-        return EinsumDense(equation, out_shape, bias_axes=bias_axes if self.use_bias else None, name=name, **init)
+        return EinsumDense(equation, out_shape, bias_axes=bias_axes if self.use_bias else None, name=name,
+                           dtype=self._sublayer_dtype(), **init)
 
     def build(self, query_shape, value_shape=None, key_shape=None) -> None:
         if isinstance(query_shape, list) and query_shape and isinstance(query_shape[0], (tuple, list)):

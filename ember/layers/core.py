@@ -206,6 +206,8 @@ class Identity(Layer):
         Output has the input's shape.
     """
 
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
+
     supports_masking = True
 
     def call(self, inputs):
@@ -278,6 +280,8 @@ class Lambda(Layer):
 
     Source: keras/src/layers/core/lambda_layer.py.
     """
+
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)

@@ -54,7 +54,10 @@ class InputLayer(Layer):
             shape, batch_size = tuple(batch_shape)[1:], tuple(batch_shape)[0]
         if shape is None:
             raise ValueError("InputLayer: `shape` is required, e.g. Input(shape=(784,)).")
-        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        text = dtype in ("string", "str")  # Keras's Input(dtype="string") for a model that starts with text layers
+        super().__init__(name=name or unique_name("input_layer"), dtype=None if text else dtype, **kwargs)
+        if text:
+            self.dtype = dtype = "string"
         self.shape = (batch_size,) + tuple(shape)
         self.batch_size = batch_size
         self.built = True

@@ -16,7 +16,7 @@ from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.autograd.function import _AUTOCAST
 from ember.layers.input_spec import InputSpec, check_input
-from ember.layers.layer_dtype import DTypeMixin, call_with_policy, resolve_policy
+from ember.layers.layer_dtype import DTypeMixin, autocast_inputs, call_with_policy, refuse_text, resolve_policy
 from ember.layers.layer_helpers import (
     WeightAllocationError,
     _as_tensors,
@@ -314,6 +314,7 @@ class Layer(DTypeMixin):
 
                 return symbolic_call(self, inputs, *args, **kwargs)
             inputs = _as_tensors(inputs)
+        refuse_text(self, inputs)
         if not self.built:
             self._maybe_build(_shapes(inputs))
         if self.input_spec is not None:
@@ -331,6 +332,7 @@ class Layer(DTypeMixin):
         _DEPTH[0] += 1
         try:
             if self.__dict__.get("_autocast") is None and _AUTOCAST[0] is None:
+                inputs, args, kwargs = autocast_inputs(self, inputs, args, kwargs)
                 outputs = self.call(inputs, *args, **kwargs)
             else:
                 outputs = call_with_policy(self, inputs, args, kwargs)

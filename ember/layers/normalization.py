@@ -231,6 +231,8 @@ class GroupNormalization(_Affine):
     Source: Wu & He, "Group Normalization" (2018).
     """
 
+    _float32_compute = True  # mixed precision: computed in float32, output cast to float16 (as Keras 3)
+
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, **kwargs):
         super().__init__(axis, epsilon, center, scale, **kwargs)
         self.groups = int(groups)

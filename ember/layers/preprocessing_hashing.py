@@ -42,6 +42,8 @@ class Hashing(Layer):
         [[1], [0], [1], [1], [2]]
     """
 
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(num_bins, int) or isinstance(num_bins, bool) or num_bins <= 0:

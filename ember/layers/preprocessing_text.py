@@ -18,6 +18,8 @@ from ember.ops import strings
 class _StringLayer(Layer):
     """Takes a (nested) list of strings as one input: one Tensor of ``str`` dtype, not a list of inputs."""
 
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
+
     def __call__(self, inputs, *args, **kwargs):
         if isinstance(inputs, (list, tuple, str)):
             inputs = Tensor(inputs)
@@ -28,6 +30,13 @@ def _only_int(name: str, **given) -> None:
     bad = {k: v for k, v in given.items() if v}
     if bad:
         raise NotImplementedError(f"{name}: {bad} not implemented in ember")
+
+
+def _only_utf8(name: str, encoding) -> None:
+    """Refuse an ``encoding=`` other than UTF-8: ember's string layers read Python ``str`` (UTF-8 bytes)."""
+    if str(encoding).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise NotImplementedError(f"{name}: encoding={encoding!r} is not implemented in ember; only 'utf-8' is. "
+                                  f"Decode the texts to Python str first. Received: encoding={encoding!r}")
 
 
 class StringLookup(LookupModes, _StringLayer):
@@ -67,6 +76,7 @@ class StringLookup(LookupModes, _StringLayer):
                  idf_weights=None, invert=False, output_mode="int", pad_to_max_tokens=False, sparse=False,
                  encoding="utf-8", **kwargs):  # fmt: skip
         super().__init__(**kwargs)
+        _only_utf8("StringLookup", encoding)
         _only_int("StringLookup", num_oov_indices=num_oov_indices != 1,
                   invert=f"invert with output_mode={output_mode!r}" if invert and output_mode != "int" else False)
         self._init_modes("StringLookup", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse)
@@ -75,7 +85,7 @@ class StringLookup(LookupModes, _StringLayer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
-    _token = staticmethod(str)
+    _token = staticmethod(strings.to_str)
 
     def get_vocabulary(self) -> list:
         """Mask token (``'int'`` mode, if any), the OOV token, then the vocabulary, in index order."""
@@ -157,6 +167,7 @@ class TextVectorization(LookupModes, _StringLayer):
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):  # fmt: skip
         super().__init__(**kwargs)
+        _only_utf8("TextVectorization", encoding)
         _only_int("TextVectorization", ragged=ragged)
         self._init_modes("TextVectorization", output_mode, max_tokens, pad_to_max_tokens, idf_weights, sparse,
                          ("int", "multi_hot", "count", "tf_idf"))  # fmt: skip
@@ -175,7 +186,7 @@ class TextVectorization(LookupModes, _StringLayer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
-    _token = staticmethod(str)
+    _token = staticmethod(strings.to_str)
 
     def _tokens(self, texts) -> list[list[str]]:
         tokens = strings.split(strings.standardize(texts, self.standardize), self.split)

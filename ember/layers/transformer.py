@@ -58,10 +58,10 @@ class _Block(Layer):
     def _attention(self, name, hidden):
         return MultiHeadAttention(self.num_heads, hidden // self.num_heads, dropout=self.dropout, name=name,
                                   kernel_initializer=self.kernel_initializer,
-                                  bias_initializer=self.bias_initializer)  # fmt: skip
+                                  bias_initializer=self.bias_initializer, dtype=self._sublayer_dtype())  # fmt: skip
 
     def _norm(self, name):
-        return LayerNormalization(epsilon=self.layer_norm_epsilon, name=name)
+        return LayerNormalization(epsilon=self.layer_norm_epsilon, name=name, dtype=self._sublayer_dtype())
 
     def _build_attention(self, prefix, shape, source_shape):
         """Make and build an attention sublayer and its norm (weights exist right after ``build``)."""
@@ -73,7 +73,8 @@ class _Block(Layer):
         return attention, norm
 
     def _build_feedforward(self, shape) -> None:
-        init = {"kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer}
+        init = {"kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer,
+                "dtype": self._sublayer_dtype()}
         hidden = shape[-1]
         self._feedforward_layer_norm = self._norm("feedforward_layer_norm")
         self._feedforward_intermediate_dense = Dense(self.intermediate_dim, activation=self.activation,
@@ -302,9 +303,10 @@ class TokenAndPositionEmbedding(Layer):
         self.supports_masking = self.mask_zero
         self.token_embedding = Embedding(
             self.vocabulary_size, self.embedding_dim, mask_zero=self.mask_zero,
-            embeddings_initializer=embeddings_initializer, name="token_embedding",
+            embeddings_initializer=embeddings_initializer, name="token_embedding", dtype=self._sublayer_dtype(),
         )  # fmt: skip
-        self.position_embedding = PositionEmbedding(self.sequence_length, name="position_embedding")
+        self.position_embedding = PositionEmbedding(self.sequence_length, name="position_embedding",
+                                                    dtype=self._sublayer_dtype())  # fmt: skip
 
     def build(self, input_shape) -> None:
         self.token_embedding._maybe_build(tuple(input_shape))

@@ -32,6 +32,8 @@ class Model(Trainer, Layer):
         (2, 1)
     """
 
+    _reads_strings = True  # string inputs are this layer's business (see layer_dtype.refuse_text)
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and ("inputs" in kwargs or len(args) >= 2):
             from ember.models.functional import Functional

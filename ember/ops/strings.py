@@ -17,13 +17,30 @@ from ember.autograd import Tensor
 _PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
 
 
+def to_str(value) -> str:
+    """One token as ``str``: bytes decoded as UTF-8 (Keras's default ``encoding``), anything else ``str(value)``."""
+    return value.decode("utf-8") if isinstance(value, (bytes, np.bytes_)) else str(value)
+
+
+def _decoded(array: np.ndarray) -> np.ndarray:
+    """``array`` with bytes elements (``S`` dtype, or bytes inside an object array) decoded as UTF-8."""
+    if array.dtype.kind == "S":
+        return np.char.decode(array, "utf-8")
+    if array.dtype.kind == "O" and any(isinstance(v, bytes) for v in array.ravel().tolist()):
+        return np.asarray([to_str(v) for v in array.ravel().tolist()], dtype=object).reshape(array.shape)
+    return array
+
+
 def _array(x) -> np.ndarray:
-    """Strings as a NumPy array, from a Tensor, a nested list of Tensors (how Layer.__call__ passes lists) or lists."""
+    """Strings as a NumPy array, from a Tensor, a nested list of Tensors (how Layer.__call__ passes lists) or lists.
+
+    Bytes are decoded as UTF-8, so ``b"cat"`` looks up like ``"cat"`` (as in Keras, where strings are bytes).
+    """
     if isinstance(x, Tensor):
-        return np.asarray(x.data)
+        return _decoded(np.asarray(x.data))
     if isinstance(x, (list, tuple)):
         return np.asarray([_array(v) for v in x]) if x else np.asarray([], dtype=str)
-    return np.asarray(x)
+    return _decoded(np.asarray(x))
 
 
 def lookup(x, vocabulary: list, default: int) -> Tensor:

@@ -14,12 +14,21 @@ from ember import backend
 from ember.backend import random as _random
 
 
+def _is_text(arr) -> bool:
+    """Strings (``U``/``S`` dtype, or an object array of str/bytes): inputs for TextVectorization/StringLookup."""
+    if arr.dtype.kind in "US":
+        return True
+    return arr.dtype == object and arr.size > 0 and all(isinstance(v, (str, bytes)) for v in arr.ravel().tolist())
+
+
 def _to_array(value, what: str, fn: str):
     if value is None:
         return None
     if hasattr(value, "data") and hasattr(value, "requires_grad"):  # an ember Tensor
         value = backend.to_numpy(value.data)
     arr = np.asarray(value)
+    if what == "x" and _is_text(arr):  # Keras's end-to-end string model: raw text into a text layer
+        return arr
     if arr.dtype == object or arr.dtype.kind in "USc":
         raise TypeError(
             f"{fn}: `{what}` must be numeric (float, int or bool). Received: dtype={arr.dtype}"
@@ -31,7 +40,7 @@ def as_inputs(x, fn: str):
     """``x`` as a float array of ``floatx`` (ints and float64 are cast). Lists of inputs stay lists.
 
     Raises:
-        TypeError: for object, string or complex data.
+        TypeError: for object or complex data (strings are kept, for a model whose first layer reads text).
         ValueError: for 0-d input.
     """
     if isinstance(x, (list, tuple)) and x and (hasattr(x[0], "shape") and np.ndim(x[0]) >= 1):
@@ -39,6 +48,8 @@ def as_inputs(x, fn: str):
     arr = _to_array(x, "x", fn)
     if arr.ndim == 0:
         raise ValueError(f"{fn}: `x` must have a batch axis. Received: a 0-d value")
+    if _is_text(arr):  # strings stay strings: the model's first layer (TextVectorization, StringLookup) reads them
+        return arr
     if arr.dtype != np.dtype(backend.floatx()):
         arr = arr.astype(backend.floatx())
     return arr
