@@ -1,13 +1,31 @@
 """Attach operators and PyTorch-style methods to :class:`~ember.autograd.Tensor`.
 
 Kept here (not in ``autograd``) so that imports point down: the engine knows
-nothing of the ops built on it. ``==`` is left as Python identity (Tensors stay
-hashable and usable in sets and ``in``); use ``ember.ops.equal`` for elementwise equality.
+nothing of the ops built on it. ``==`` and ``!=`` are elementwise (``ember.ops.equal`` /
+``not_equal``: a bool tensor, no gradient) as in PyTorch, NumPy and Keras; ``hash()`` stays
+identity-based, so Tensors still work as dict keys and in sets (as torch's do). Code that looks a
+tensor up in a list must compare by identity (``any(x is t for t in seq)``), never with ``in``.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ember.autograd import Tensor
+
+_COMPARABLE = (Tensor, int, float, complex, np.generic, np.ndarray)
+
+
+def _comparable(other) -> bool:
+    """Whether ``tensor == other`` is elementwise: tensors, numbers, arrays, and lists/tuples of numbers."""
+    if isinstance(other, _COMPARABLE):
+        return True
+    if isinstance(other, (list, tuple)):
+        try:
+            return np.asarray(other).dtype.kind in "biufc"
+        except (ValueError, TypeError):
+            return False
+    return False
 
 
 def _shape_args(args):
@@ -53,6 +71,12 @@ def install() -> None:
             return O.to_device(self, target)
         return O.cast(self, target)
 
+    def eq(self, other):
+        return O.equal(self, other) if _comparable(other) else NotImplemented
+
+    def ne(self, other):
+        return O.not_equal(self, other) if _comparable(other) else NotImplemented
+
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         end = end_dim % max(self.ndim, 1)
         return O.reshape(self, self.shape[:start_dim] + (-1,) + self.shape[end + 1 :])
@@ -74,6 +98,12 @@ def install() -> None:
         "__matmul__": O.matmul,
         "__rmatmul__": lambda a, b: O.matmul(b, a),
         "__getitem__": O.getitem,
+        "__eq__": eq,
+        "__ne__": ne,
+        "eq": O.equal,
+        "ne": O.not_equal,
+        "any": O.any,
+        "all": O.all,
         "__lt__": O.less,
         "__le__": O.less_equal,
         "__gt__": O.greater,
