@@ -103,3 +103,13 @@ def build_outputs(loss, loss_weights, metrics, output_names: list[str]) -> list[
         check_names(ms)
         specs.append(OutputSpec(name, lo, float(w) if w is not None else 1.0, ms))
     return specs
+
+
+def plain_result(value):
+    """A metric's result as logs hold it: a Tensor/Variable (a Keras-style ``add_variable`` metric's
+    ``result()``) becomes a Python float, or a copied array if it has several values; anything else is kept."""
+    from ember.autograd import Tensor
+
+    if isinstance(value, Tensor):
+        return float(value.data) if value.data.size == 1 else value.data.copy()
+    return value

@@ -13,7 +13,7 @@ from ember import optimizers
 from ember.autograd import Tensor, no_grad
 from ember.callbacks import CallbackList, History, ProgbarLogger
 from ember.models import data_checks, dataset_loop, distribute_hook
-from ember.models.compile_utils import as_metric_list, build_outputs
+from ember.models.compile_utils import as_metric_list, build_outputs, plain_result
 from ember.models.evaluation import Evaluator, _verbose
 from ember.models.jit_steps import JitSteps, resolve_jit_compile
 from ember.utils import batching
@@ -180,9 +180,8 @@ class Trainer(Evaluator):
             m.reset_state()
 
     def get_metrics_result(self) -> dict:
-        """``{name: float}`` of every metric's current result (a Tensor/Variable result, as a Keras-style
-        ``add_variable`` metric returns, becomes a float, or an array if it has several values)."""
-        return {m.name: _plain(m.result()) for m in self.metrics}
+        """``{name: float}`` of every metric's current result (a Tensor result becomes a float or an array)."""
+        return {m.name: plain_result(m.result()) for m in self.metrics}
 
     # ------------------------------------------------------------------ steps
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True) -> Tensor:
@@ -397,9 +396,3 @@ class Trainer(Evaluator):
         if not self.compiled:
             return None
         return {"optimizer": self.optimizer, **self._compile_config}
-
-
-def _plain(value):
-    if isinstance(value, Tensor):
-        return float(value.data) if value.data.size == 1 else value.data.copy()
-    return value
