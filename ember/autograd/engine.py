@@ -16,7 +16,9 @@ class _Freed:
     def backward(self, grad):
         raise RuntimeError(
             "Trying to backward through the graph a second time: its saved values were freed. "
-            "Pass retain_graph=True to the first backward() if you need to call it twice."
+            "Pass retain_graph=True to the first backward() if you need to call it twice. (A result computed "
+            "only from already-backwarded tensors, e.g. `total = total + loss` after loss.backward(), keeps no "
+            "graph either: GraphRetentionWarning.)"
         )
 
 

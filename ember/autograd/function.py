@@ -9,11 +9,27 @@ when recording is on and some input requires grad.
 
 from __future__ import annotations
 
+import warnings
+
 from ember.autograd import grad_mode, tracing
+from ember.autograd.engine import FREED
 from ember.autograd.tensor import Tensor
 
 _AUTOCAST: list = [None]  # the compute dtype of the running mixed-precision layer (ember.autograd.autocast)
 _AutoCast: list = [None, None]  # [the AutoCast op, cast_variables], registered by ember.autograd.autocast
+_WARNED: list = [False]  # GraphRetentionWarning is given once per process
+
+
+class GraphRetentionWarning(UserWarning):
+    """An op's only differentiable inputs had their graph freed by ``backward()`` (RELIABILITY.md G3).
+
+    Typical cause: ``total = total + loss`` (or ``total += loss`` with a Python number ``total``)
+    after ``loss.backward()``. The result keeps no graph (it cannot be backpropagated
+    through again) and ``total.backward()`` raises PyTorch's "Trying to backward through
+    the graph a second time". Given once per process. Source: PyTorch FAQ, "My model reports
+    cuda runtime error(2): out of memory" (accumulating history across the training loop).
+    """
+
 
 class Function:
     """Base class of differentiable primitives.
@@ -49,6 +65,10 @@ class Function:
         out = ctx.forward(*[t.data for t in inputs], **kwargs)
         result = Tensor._wrap(out, record)
         if record:
+            if FREED in [t._ctx for t in inputs] and _all_freed(inputs):
+                result._ctx = FREED  # keeps no parents: the freed graph is released (G3)
+                _warn_freed(cls.__name__)
+                return result
             ctx.parents = inputs
             result._ctx = ctx
         return result
@@ -63,6 +83,36 @@ class Function:
     def name(self) -> str:
         """The op's name, for error messages and graph drawings."""
         return type(self).__name__
+
+
+def _all_freed(inputs) -> bool:
+    """True when every input that requires grad is a node freed by an earlier ``backward()``."""
+    return all(t._ctx is FREED for t in inputs if t.requires_grad)
+
+
+def _warn_freed(op: str) -> None:
+    if _WARNED[0]:
+        return
+    _WARNED[0] = True
+    warnings.warn(
+        f"{op}: its differentiable inputs' graph was already freed by backward(), so the result keeps "
+        "no graph (it cannot be backpropagated through; backward() on it raises). To accumulate a loss "
+        "for logging use loss.item(), float(loss) or ember.no_grad(). Given once per process.",
+        GraphRetentionWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _user_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel of the first caller outside the ``ember`` package."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1  # _warn_freed's frame (warn's own level 1 is its caller)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def unbroadcast(grad, shape: tuple):

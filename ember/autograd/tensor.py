@@ -187,7 +187,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place updates
     def _inplace(self, other, op: str) -> Tensor:
-        if self.requires_grad and grad_mode._STATE["enabled"]:
+        if self.requires_grad and grad_mode._STATE["enabled"] and not self._graph_freed():
             raise RuntimeError(
                 f"In-place {op} on a tensor that requires grad while recording is on: the graph would "
                 "be wrong. Wrap hand-written updates in `with ember.no_grad():`."
@@ -197,8 +197,17 @@ class Tensor:
             tracer.inplace(self, op, other)
             return self
         value = other.data if isinstance(other, Tensor) else other
+        if isinstance(self.data, np.generic):  # a reduction's 0-d result is a NumPy scalar: no buffer to write
+            self.data = np.array(self.data)
         getattr(self.data, op)(value)  # e.g. ndarray.__isub__: writes into the same buffer
         return self
+
+    def _graph_freed(self) -> bool:
+        """True when backward() already freed this tensor's node: nothing can backpropagate through it,
+        so an in-place update cannot make a graph wrong (``total += loss`` accumulation, RELIABILITY.md G3)."""
+        from ember.autograd.engine import FREED
+
+        return self._ctx is FREED
 
     def __iadd__(self, other):
         return self._inplace(other, "__iadd__")
