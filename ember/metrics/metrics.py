@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ember.autograd import Tensor
+from ember.autograd import Tensor, no_grad
 from ember.ops import metric_kernels as K
 
 
@@ -172,7 +172,9 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or fn.__name__, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+        with no_grad():  # a metric records no graph (y_pred's may already be freed by backward(): G3)
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(values, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), **self._fn_kwargs}

@@ -140,3 +140,21 @@ def test_g3_inplace_on_a_live_graph_still_raises():
     live = w * 2.0
     with pytest.raises(RuntimeError, match="In-place __iadd__"):
         live += 1.0
+
+
+def test_g3_fit_with_loss_functions_as_metrics_does_not_warn():
+    from ember import losses, metrics
+
+    rng = np.random.default_rng(2)
+    x, y = rng.random((32, 8)).astype("float32"), np.eye(3, dtype="float32")[rng.integers(0, 3, 32)]
+    model = models.Sequential([layers.Input((8,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy",
+                  metrics=[losses.categorical_crossentropy, lambda t, p: ops.mean(p * 2.0 + t, axis=-1)])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # y_pred's graph is freed by the step's backward() before the metrics run
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        y_pred = model(x)
+        ops.mean((y_pred - y) ** 2).backward()
+        metric = metrics.MeanMetricWrapper(losses.mean_squared_error)  # a custom loop's metric after backward()
+        metric.update_state(y, y_pred)
+    assert np.isfinite(metric.result())
