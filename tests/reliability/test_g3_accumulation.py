@@ -158,3 +158,32 @@ def test_g3_fit_with_loss_functions_as_metrics_does_not_warn():
         metric = metrics.MeanMetricWrapper(losses.mean_squared_error)  # a custom loop's metric after backward()
         metric.update_state(y, y_pred)
     assert np.isfinite(metric.result())
+
+
+def test_g3_graph_mode_step_accumulates_exactly():
+    from ember import losses, optimizers
+
+    model = _model()
+    opt, weights = optimizers.SGD(0.01), model.trainable_weights
+    rng = np.random.default_rng(3)
+    x, y = ember.tensor(rng.normal(size=(16, 8)).astype("float32")), ember.tensor(np.zeros((16, 4), "float32"))
+
+    @ember.function
+    def forward_backward(x, y):
+        loss = losses.mean_squared_error(y, model(x, training=True)).mean()
+        loss.backward()
+        grads = [w.grad for w in weights]
+        for w in weights:
+            w.grad = None
+        return loss, grads
+
+    total, expected = 0.0, np.float32(0.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(20):  # the first call traces (eager semantics: a freed loss), the others replay
+            loss, grads = forward_backward(x, y)
+            opt.apply(grads, weights)
+            expected = expected + loss.data
+            total += loss
+    assert [w.category for w in caught] == [GraphRetentionWarning]
+    assert float(total) == float(expected)
