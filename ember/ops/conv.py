@@ -159,14 +159,15 @@ class Conv(Function):
         if g > 1 and g == c:  # depthwise: the columns are built only if backward needs them
             self.cols, self.xpad = None, xpad
             return depthwise_taps(xpad, w, geo)
+        w2 = w.reshape(math.prod(w.shape[:-1]), w.shape[-1])  # explicit rows: out_channels may be 0
         if g == 1 and not (grad_mode._STATE["enabled"] and True in self.needs_grad) and use_chunks(xpad, geo):
             self.cols, self.xpad = None, xpad  # nothing reads the columns: cache-sized chunks (conv_gemm.py)
-            return chunked_conv_gemm(xpad, w.reshape(-1, w.shape[-1]), geo, im2col).reshape((n, *geo.out, -1))
+            return chunked_conv_gemm(xpad, w2, geo, im2col).reshape((n, *geo.out, w.shape[-1]))
         self.cols = self._columns(xpad)
         if g == 1:
-            out = self.cols @ w.reshape(-1, w.shape[-1])
+            out = self.cols @ w2
         else:  # (groups, m, taps * cg) @ (groups, taps * cg, out / groups)
-            out = (self.cols @ _grouped(w.reshape(-1, w.shape[-1]), g)).transpose(1, 0, 2)
+            out = (self.cols @ _grouped(w2, g)).transpose(1, 0, 2)
         return out.reshape((n, *geo.out, w.shape[-1]))
 
     def _columns(self, xpad):

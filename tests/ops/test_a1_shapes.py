@@ -185,3 +185,45 @@ def test_a1_shapes(name):
     assert len(drawn) >= need, f"{name}: only {len(drawn)} distinct valid shapes found ({need} needed): " + ", ".join(
         str(_shapes(case)) for case, _ in drawn
     )
+
+
+# Regressions the sweep found (kept as fixed cases, independent of the seeded draws).
+
+
+def test_cross_entropy_gradients_of_broadcast_inputs_are_summed_back():
+    from ember import ops
+
+    logits, target = np.linspace(-1, 1, 3).reshape(1, 3, 1), np.linspace(0.1, 0.9, 6).reshape(2, 3, 1)
+    assert gradcheck(lambda z, y: ops.sigmoid_cross_entropy(y, z), [logits, target])
+    logits2 = np.linspace(-1, 1, 6).reshape(2, 3)
+    assert gradcheck(lambda z, y: ops.softmax_cross_entropy(y, z), [logits2, target[0, :, 0]])
+
+
+def test_sparse_softmax_cross_entropy_rejects_labels_of_the_wrong_shape():
+    from ember import ops
+
+    with pytest.raises(ValueError, match=r"logits.shape\[:-1\] = \(2,\). Received: labels.shape=\(1,\)"):
+        ops.sparse_softmax_cross_entropy(np.array([1]), np.zeros((2, 2)))
+
+
+def test_layer_normalization_input_broadcast_against_gamma():
+    from ember import ops
+
+    x, gamma, beta = np.array([[[0.3]]]), np.array([0.5, -1.0, 2.0]), np.array([0.1])
+    assert gradcheck(lambda x, g, b: ops.layer_normalization(x, g, b), [x, gamma, beta])
+
+
+def test_conv_backward_with_zero_size_batch_and_channels():
+    from ember import ops
+
+    rng = np.random.default_rng(0)
+    assert gradcheck(lambda x, w: ops.conv(x, w), [np.zeros((0, 4, 4, 2)), rng.normal(size=(3, 3, 2, 0))])
+    assert gradcheck(lambda x, w: ops.conv_transpose(x, w, strides=2, padding="same"),
+                     [np.zeros((0, 3, 4, 3)), rng.normal(size=(3, 3, 0, 3))])
+
+
+def test_conv_rejects_a_zero_size_kernel():
+    from ember import ops
+
+    with pytest.raises(ValueError, match=r"conv: expected a kernel size >= 1 .* Received: kernel shape \(0, 3, 1, 2\)"):
+        ops.conv(np.ones((1, 3, 3, 1)), np.ones((0, 3, 1, 2)))
