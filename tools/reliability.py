@@ -117,7 +117,26 @@ def row_figures(results) -> dict:
         ok, n, cases = op_pass_rate(results, fn)
         if n:
             figures[row] = f"{ok}/{n} ops ({100 * ok / n:.1f} %) pass all their {cases} cases; " + figures[row]
+    sweep = a1_shape_sweep(results)
+    if sweep:  # after the per-op figure of test_gradcheck, before the test count
+        head, *rest = figures["A1"].split("; ", 1)
+        figures["A1"] = "; ".join([head, sweep, *rest])
     return figures
+
+
+def a1_shape_sweep(results) -> str:
+    """The A1 shape sweep (tests/ops/test_a1_shapes.py, one item per op): "k/n ops pass, each on >= 20 shapes"."""
+    outcomes = {m.group(1): o for _, name, o in results if (m := re.match(r"test_a1_shapes\[(.+)\]$", name))}
+    if not outcomes:
+        return ""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "ops"))  # the op test modules import ops_harness directly
+    from test_a1_shapes import LIMITED, MIN_SHAPES
+
+    need = {name: LIMITED.get(name, (MIN_SHAPES, ""))[0] for name in outcomes}
+    ok = [name for name, o in outcomes.items() if o == "passed"]
+    limited = "".join(f", {name} on {need[name]} ({LIMITED[name][1]})" for name in sorted(LIMITED) if name in ok)
+    return (f"shape sweep: {len(ok)}/{len(outcomes)} ops pass, each on >= {MIN_SHAPES} random shapes{limited} "
+            f"(>= {sum(need[name] for name in ok)} op-shape gradchecks)")
 
 
 # ---------------------------------------------------------------------------------------------- N-tier measurements
@@ -367,6 +386,7 @@ def main(argv=None) -> int:
                              f"{sum(r[2] == 'skipped' for r in results)} skipped (CuPy cases skip without a GPU)"}
     for row in ("A1", "A2", "A3"):
         extra[f"{row} ops"] = figures[row].split(";")[0]
+    extra["A1 shape sweep"] = a1_shape_sweep(results) or "no test_a1_shapes result"
     worst = worst_gradcheck_errors()
     clock.lap("gradcheck errors")
     extra["worst gradcheck error"] = ", ".join(f"{k} {v[0]:.2e} ({v[1]})" for k, v in worst.items())

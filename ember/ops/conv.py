@@ -122,7 +122,7 @@ def im2col(x, geo: Geometry):
             s[-1],
         ),
     )
-    return view.reshape(-1, taps * x.shape[-1])
+    return view.reshape(x.shape[0] * math.prod(geo.out), taps * x.shape[-1])  # explicit rows: channels may be 0
 
 
 def col2im(cols, padded_shape, geo: Geometry):
@@ -159,14 +159,15 @@ class Conv(Function):
         if g > 1 and g == c:  # depthwise: the columns are built only if backward needs them
             self.cols, self.xpad = None, xpad
             return depthwise_taps(xpad, w, geo)
+        w2 = w.reshape(math.prod(w.shape[:-1]), w.shape[-1])  # explicit rows: out_channels may be 0
         if g == 1 and not (grad_mode._STATE["enabled"] and True in self.needs_grad) and use_chunks(xpad, geo):
             self.cols, self.xpad = None, xpad  # nothing reads the columns: cache-sized chunks (conv_gemm.py)
-            return chunked_conv_gemm(xpad, w.reshape(-1, w.shape[-1]), geo, im2col).reshape((n, *geo.out, -1))
+            return chunked_conv_gemm(xpad, w2, geo, im2col).reshape((n, *geo.out, w.shape[-1]))
         self.cols = self._columns(xpad)
         if g == 1:
-            out = self.cols @ w.reshape(-1, w.shape[-1])
+            out = self.cols @ w2
         else:  # (groups, m, taps * cg) @ (groups, taps * cg, out / groups)
-            out = (self.cols @ _grouped(w.reshape(-1, w.shape[-1]), g)).transpose(1, 0, 2)
+            out = (self.cols @ _grouped(w2, g)).transpose(1, 0, 2)
         return out.reshape((n, *geo.out, w.shape[-1]))
 
     def _columns(self, xpad):
@@ -185,8 +186,8 @@ class Conv(Function):
         o = w.shape[-1]
         # NOTE: g is often a zero-stride broadcast (from sum/mean): NumPy's matmul would take its slow
         # non-BLAS loop on it (measured 10x slower), so copy it once.
-        g2 = backend.contiguous(g).reshape(-1, o)
-        w2 = w.reshape(-1, o)
+        g2 = backend.contiguous(g).reshape(math.prod(g.shape[:-1]), o)  # explicit sizes: any of them may be 0
+        w2 = w.reshape(math.prod(w.shape[:-1]), o)
         gx = gw = None
         if groups == 1:
             if self.needs_grad[1]:
@@ -194,14 +195,14 @@ class Conv(Function):
             if self.needs_grad[0]:
                 dcols = tap_major_columns(g2, w2, math.prod(geo.kernel), g.shape[:-1])
         else:
-            gg = g2.reshape(-1, groups, o // groups).transpose(1, 0, 2)  # (groups, m, o / groups)
+            gg = g2.reshape(g2.shape[0], groups, o // groups).transpose(1, 0, 2)  # (groups, m, o / groups)
             if self.needs_grad[1]:
                 gw_g = self.cols.transpose(0, 2, 1) @ gg  # (groups, taps * cg, o / groups)
                 gw = gw_g.transpose(1, 0, 2).reshape(w.shape)
             if self.needs_grad[0]:
                 dc = gg @ _grouped(w2, groups).transpose(0, 2, 1)  # (groups, m, taps * cg)
                 taps, cg = math.prod(geo.kernel), w.shape[-2]
-                dcols = dc.reshape(groups, -1, taps, cg).transpose(2, 1, 0, 3)  # (taps, m, groups, cg)
+                dcols = dc.reshape(groups, dc.shape[1], taps, cg).transpose(2, 1, 0, 3)  # (taps, m, groups, cg)
                 dcols = dcols.reshape((taps, *g.shape[:-1], groups * cg))
         if self.needs_grad[0]:
             gx = crop_spatial(col2im(dcols, self.pad_shape, geo), geo.pads)
@@ -285,6 +286,8 @@ def _check_ranks(x, w, op):
         )
     if x.dtype.kind != "f" or w.dtype.kind != "f":
         raise TypeError(f"{op}: inputs and kernel must be floating point. Received: {x.dtype} and {w.dtype}")
+    if 0 in w.shape[:-2]:
+        raise ValueError(f"{op}: expected a kernel size >= 1 in every spatial dim. Received: kernel shape {w.shape}")
 
 
 @functools.lru_cache(maxsize=256)

@@ -66,5 +66,5 @@ def tap_major_columns(g2, w2, taps: int, out_shape):
         g2: ``(positions, out)`` gradient rows.
         w2: ``(taps * in, out)`` kernel matrix.
     """
-    w_t = w2.reshape(taps, -1, w2.shape[-1]).transpose(0, 2, 1)  # (taps, out, in)
+    w_t = w2.reshape(taps, w2.shape[0] // taps, w2.shape[-1]).transpose(0, 2, 1)  # (taps, out, in); out may be 0
     return (g2[None] @ w_t).reshape((taps, *out_shape, w_t.shape[-1]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ember import backend
 from ember.autograd import Function, Tensor
+from ember.autograd.function import unbroadcast
 from ember.backend import random as _random
 from ember.ops._convert import as_tensor
 from ember.ops.attention import dot_product_attention, scaled_dot_product_attention
@@ -110,6 +111,9 @@ class SoftmaxCrossEntropy(Function):
         xp = backend.namespace(logits)
         shifted, rest, _ = _shifted_logsumexp_parts(xp, logits, axis)
         logp = shifted - xp.log1p(rest)
+        shape = xp.broadcast_shapes(logp.shape, target.shape)  # a broadcast input gets its gradient summed back
+        self.shapes = logits.shape, target.shape
+        logp, target = xp.broadcast_to(logp, shape), xp.broadcast_to(target, shape)
         self.logp, self.target, self.axis = logp, target, axis
         return -(target * logp).sum(axis=axis)
 
@@ -118,19 +122,21 @@ class SoftmaxCrossEntropy(Function):
         g = xp.expand_dims(g, self.axis)
         p, y = xp.exp(self.logp), self.target
         gz = g * (p * y.sum(axis=self.axis, keepdims=True) - y) if self.needs_grad[0] else None
-        gy = -g * self.logp if self.needs_grad[1] else None
+        gz = unbroadcast(gz, self.shapes[0]) if self.needs_grad[0] else None
+        gy = unbroadcast(-g * self.logp, self.shapes[1]) if self.needs_grad[1] else None
         return gz, gy
 
     def backward_graph(self, g):
         from ember.ops.activations import log_softmax
         from ember.ops.reduction import sum as _sum
-        from ember.ops.shape import expand_dims
+        from ember.ops.shape import expand_dims, sum_to
         from ember.ops.unary import exp
 
         z, y = self.parents
         g = expand_dims(g, self.axis)
         logp = log_softmax(z, self.axis)
-        return g * (exp(logp) * _sum(y, self.axis, keepdims=True) - y), -g * logp
+        gz, gy = g * (exp(logp) * _sum(y, self.axis, keepdims=True) - y), -g * logp
+        return sum_to(gz, self.shapes[0]), sum_to(gy, self.shapes[1])
 
 
 class SigmoidCrossEntropy(Function):
@@ -143,15 +149,16 @@ class SigmoidCrossEntropy(Function):
     def backward(self, g):
         xp = backend.namespace(g)
         sig = 0.5 * (1 + xp.tanh(0.5 * self.z))
-        gz = g * (sig - self.y) if self.needs_grad[0] else None
-        gy = -g * self.z if self.needs_grad[1] else None
+        gz = unbroadcast(g * (sig - self.y), self.z.shape) if self.needs_grad[0] else None
+        gy = unbroadcast(-g * self.z, self.y.shape) if self.needs_grad[1] else None
         return gz, gy
 
     def backward_graph(self, g):
         from ember.ops.activations import sigmoid
+        from ember.ops.shape import sum_to
 
         z, y = self.parents
-        return g * (sigmoid(z) - y), -g * z
+        return sum_to(g * (sigmoid(z) - y), z.shape), sum_to(-g * z, y.shape)
 
 
 def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
@@ -167,6 +174,12 @@ def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
         Per-sample losses of shape ``(...)`` in nats.
     """
     logits = as_tensor(logits)
+    label_shape = tuple(labels.shape if hasattr(labels, "shape") else backend.asarray(labels).shape)
+    if label_shape != tuple(logits.shape[:-1]):
+        raise ValueError(
+            "sparse_softmax_cross_entropy: expected labels of shape logits.shape[:-1] = "
+            f"{tuple(logits.shape[:-1])}. Received: labels.shape={label_shape}"
+        )
     if not (isinstance(labels, Tensor) and labels.dtype == "int64"):  # graph mode: an int64 Tensor stays traced
         lab = labels.data if isinstance(labels, Tensor) else backend.asarray(labels)
         labels = Tensor._wrap(lab.astype("int64", copy=False))

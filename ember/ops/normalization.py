@@ -87,7 +87,7 @@ class LayerNorm(Function):
     def backward(self, g):
         gx = None
         if self.needs_grad[0]:  # rstd * (gh - mean(gh) - xhat * mean(gh * xhat)), in two buffers
-            gh = g * self.gamma
+            gh = unbroadcast(g * self.gamma, self.xhat.shape)  # x itself may be broadcast against gamma/beta
             mean_gh = gh.mean(axis=self.axes, keepdims=True)
             t = gh * self.xhat
             mean_ghx = t.mean(axis=self.axes, keepdims=True)
@@ -106,7 +106,7 @@ class LayerNorm(Function):
         xc = x - R.mean(x, self.axes, keepdims=True)
         rstd = U.rsqrt(R.mean(xc * xc, self.axes, keepdims=True) + self.epsilon)
         xhat = xc * rstd
-        gh = g * gamma
+        gh = sum_to(g * gamma, x.shape)
         gx = rstd * (gh - R.mean(gh, self.axes, keepdims=True) - xhat * R.mean(gh * xhat, self.axes, keepdims=True))
         return gx, sum_to(g * xhat, self.shapes[0]), sum_to(g, self.shapes[1])
 
