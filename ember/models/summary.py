@@ -40,6 +40,24 @@ def trainable_flags(layers) -> list[str]:
     return [("Y" if layer.trainable else "N") if layer.weights else "-" for layer in layers]
 
 
+def optimizer_params(model) -> tuple[int, int]:
+    """Keras's "Optimizer params" ``(count, bytes)``: 0 until the compiled optimizer has stepped (built).
+
+    Counts Keras's ``optimizer.variables``: ``iterations``, the learning rate (unless a schedule), the
+    optimizer-wide scalars (e.g. Nadam's ``u_product``) and every slot buffer (Adam's ``m``, ``v``);
+    the scalars take 4 bytes each, as Keras counts them. Source: keras/src/utils/summary_utils.py (``print_summary``).
+    """
+    optimizer = getattr(model, "optimizer", None)
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    slots = getattr(optimizer, "_slots", None)
+    if not slots:
+        return 0, 0
+    buffers = [a for per_variable in slots.values() for k, a in per_variable.items() if not k.startswith("_")]
+    scalars = (not callable(optimizer._learning_rate)) + len(optimizer.global_state())
+    count = 1 + scalars + sum(int(a.size) for a in buffers)
+    return count, 4 * (1 + scalars) + sum(int(a.size) * a.dtype.itemsize for a in buffers)
+
+
 def summary_lines(model, rows, line_length: int | None = None, trainable=None) -> list[str]:
     """The summary table as lines.
 
@@ -91,7 +109,10 @@ def summary_lines(model, rows, line_length: int | None = None, trainable=None) -
     trainable = int(sum(w.size for w in model.trainable_weights))
     itemsize = {w.dtype.itemsize for w in model.weights} or {4}
     item = max(itemsize)
-    lines.append(f" Total params: {total:,} ({_bytes(total * item)})")
+    opt_count, opt_bytes = optimizer_params(model)
+    lines.append(f" Total params: {total + opt_count:,} ({_bytes(total * item + opt_bytes)})")
     lines.append(f" Trainable params: {trainable:,} ({_bytes(trainable * item)})")
     lines.append(f" Non-trainable params: {total - trainable:,} ({_bytes((total - trainable) * item)})")
+    if opt_count:
+        lines.append(f" Optimizer params: {opt_count:,} ({_bytes(opt_bytes)})")
     return lines

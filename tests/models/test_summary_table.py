@@ -1,5 +1,7 @@
 """model.summary(): Keras 3's table and its trainable / non-trainable totals."""
 
+import numpy as np
+
 import ember
 from ember import layers
 from tests.keras_ref.keras_runner import run_keras
@@ -87,3 +89,27 @@ def test_show_trainable_column_matches_keras():
     assert namespace["flags"] == keras_flags
     # Y/N = layer.trainable for layers with weights, "-" for layers without (InputLayer, Concatenate, Dropout)
     assert keras_flags == [["N", "Y", "Y"], ["-", "N", "Y", "-"], ["Y", "-", "Y"]]
+
+
+_OPTIMIZER_MODEL = """
+model = K.Sequential([K.Input((3,)), K.layers.Dense(4), K.layers.BatchNormalization(), K.layers.Dense(1)])
+model.compile(optimizer=K.optimizers.Adam(), loss="mse")
+before = []
+model.summary(print_fn=before.append)
+model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
+after = []
+model.summary(print_fn=after.append)
+totals = [[line.strip() for line in "\\n".join(out).splitlines() if line.strip().endswith(")")
+           and line.strip().split(":")[0] in ("Total params", "Trainable params", "Non-trainable params",
+                                             "Optimizer params")] for out in (before, after)]
+"""
+
+
+def test_summary_counts_optimizer_params_once_built_like_keras():
+    keras_totals = run_keras("K = keras\n" + _OPTIMIZER_MODEL + "result = totals\n")
+    namespace = {"K": ember, "np": np}
+    exec(_OPTIMIZER_MODEL, namespace)
+    assert namespace["totals"] == keras_totals
+    # Adam after one step: m and v of the 16 + 8 (BatchNormalization gamma, beta) + 5 = 29 trainable weights,
+    # iterations and learning_rate; before the first step Keras prints no optimizer line
+    assert keras_totals[1][-1] == "Optimizer params: 60 (240.00 B)" and len(keras_totals[0]) == 3
