@@ -8,7 +8,7 @@ functional model when :mod:`ember.models.functional` is available.
 from __future__ import annotations
 
 from ember.layers.layer import Layer
-from ember.models.summary import summary_lines
+from ember.models.summary import summary_lines, trainable_flags
 from ember.models.trainer import Trainer
 
 
@@ -133,15 +133,19 @@ class Model(Trainer, Layer):
         return [(f"{layer.name} ({type(layer).__name__})", getattr(layer, "_built_output_shape", None),
                  layer.count_params()) for layer in self.layers]  # fmt: skip
 
-    def summary(self, line_length: int | None = None, print_fn=None) -> None:
+    def summary(self, line_length: int | None = None, print_fn=None, show_trainable: bool = False) -> None:
         """Print the Keras-style table: layer (type), output shape, parameter count, then totals.
 
         Args:
-            line_length: table width. Defaults to ``75`` (``108`` for graphs shown with "Connected to").
+            line_length: table width. Defaults to ``75`` (``108`` for graphs shown with "Connected to"),
+                ``12`` more with ``show_trainable``.
             print_fn: called with each line. Defaults to ``print``.
+            show_trainable: add Keras's "Trainable" column: ``Y``/``N`` (``layer.trainable``) for a
+                layer with weights, ``-`` for one without. Defaults to ``False``.
         """
         print_fn = print_fn or print
-        for line in summary_lines(self, self._summary_rows(), line_length):
+        flags = trainable_flags(self.layers) if show_trainable else None
+        for line in summary_lines(self, self._summary_rows(), line_length, trainable=flags):
             print_fn(line)
 
     def save(self, filepath, overwrite: bool = True) -> None:

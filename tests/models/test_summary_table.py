@@ -1,7 +1,10 @@
 """model.summary(): Keras 3's table and its trainable / non-trainable totals."""
 
+import numpy as np
+
 import ember
 from ember import layers
+from tests.keras_ref.keras_runner import run_keras
 
 
 def _lines(model):
@@ -59,3 +62,54 @@ def test_multi_output_layer_lists_every_shape_wrapped_inside_its_column():
     cell = (lines[at].split("│")[2] + lines[at + 1].split("│")[2]).split()
     assert " ".join(cell) == "[(None, 8), (None, 8), (None, 8)]"  # all three outputs: sequence end, h, c
     assert len({len(line) for line in lines[1:-3]}) == 1  # the wrapped shape keeps the borders aligned
+
+
+
+_TRAINABLE_MODELS = """
+seq = K.Sequential([K.Input((4,)), K.layers.Dense(3), K.layers.BatchNormalization(), K.layers.Dense(2)])
+seq.layers[0].trainable = False
+i = K.Input((4,))
+graph = K.Model(i, K.layers.Concatenate()([K.layers.Dense(3, trainable=False)(i), K.layers.Dense(2)(i)]))
+outer = K.Sequential([K.Input((4,)), seq, K.layers.Dropout(0.1), K.layers.Dense(1)])
+flags = []
+for model in (seq, graph, outer):
+    out = []
+    model.summary(print_fn=out.append, show_trainable=True)
+    cells = [line.split("\u2502")[-2].strip() for line in "\\n".join(out).splitlines() if line.startswith("\u2502")]
+    flags.append([cell for cell in cells if cell])  # continuation rows have an empty "Trainable" cell
+    header = out[0].splitlines()[2] if len(out[0].splitlines()) > 2 else out[2]
+    assert "Trai" in header, header
+"""
+
+
+def test_show_trainable_column_matches_keras():
+    keras_flags = run_keras("K = keras\n" + _TRAINABLE_MODELS + "result = flags\n")
+    namespace = {"K": ember}
+    exec(_TRAINABLE_MODELS, namespace)
+    assert namespace["flags"] == keras_flags
+    # Y/N = layer.trainable for layers with weights, "-" for layers without (InputLayer, Concatenate, Dropout)
+    assert keras_flags == [["N", "Y", "Y"], ["-", "N", "Y", "-"], ["Y", "-", "Y"]]
+
+
+_OPTIMIZER_MODEL = """
+model = K.Sequential([K.Input((3,)), K.layers.Dense(4), K.layers.BatchNormalization(), K.layers.Dense(1)])
+model.compile(optimizer=K.optimizers.Adam(), loss="mse")
+before = []
+model.summary(print_fn=before.append)
+model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
+after = []
+model.summary(print_fn=after.append)
+totals = [[line.strip() for line in "\\n".join(out).splitlines() if line.strip().endswith(")")
+           and line.strip().split(":")[0] in ("Total params", "Trainable params", "Non-trainable params",
+                                             "Optimizer params")] for out in (before, after)]
+"""
+
+
+def test_summary_counts_optimizer_params_once_built_like_keras():
+    keras_totals = run_keras("K = keras\n" + _OPTIMIZER_MODEL + "result = totals\n")
+    namespace = {"K": ember, "np": np}
+    exec(_OPTIMIZER_MODEL, namespace)
+    assert namespace["totals"] == keras_totals
+    # Adam after one step: m and v of the 16 + 8 (BatchNormalization gamma, beta) + 5 = 29 trainable weights,
+    # iterations and learning_rate; before the first step Keras prints no optimizer line
+    assert keras_totals[1][-1] == "Optimizer params: 60 (240.00 B)" and len(keras_totals[0]) == 3

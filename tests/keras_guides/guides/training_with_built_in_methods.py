@@ -29,3 +29,59 @@ EDITS = [
     ("epochs=20,", "epochs=2,"),
 ]
 EMBER_EDITS = []
+
+# tf.data pipelines -> a framework-neutral `keras.utils.PyDataset` of shuffled NumPy batches (same text on both
+# sides; neither venv has TensorFlow). `NumpyBatches` stands in for
+# `tf.data.Dataset.from_tensor_slices(data).shuffle(buffer_size=...).batch(batch_size)`.
+NUMPY_BATCHES = '''class NumpyBatches(keras.utils.PyDataset):
+    """Mini-batches of `data` (arrays, or tuples/dicts of arrays), reshuffled every epoch if `shuffle`."""
+
+    def __init__(self, data, batch_size=64, shuffle=False, seed=1337):
+        super().__init__()
+        self.data, self.batch_size, self.shuffle = data, batch_size, shuffle
+        first = data
+        while isinstance(first, (tuple, list, dict)):
+            first = list(first.values())[0] if isinstance(first, dict) else first[0]
+        self.order = np.arange(len(first))
+        self.rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def __len__(self):
+        return -(-len(self.order) // self.batch_size)
+
+    def _take(self, data, idx):
+        if isinstance(data, dict):
+            return {key: self._take(value, idx) for key, value in data.items()}
+        if isinstance(data, (tuple, list)):
+            return tuple(self._take(value, idx) for value in data)
+        return data[idx]
+
+    def __getitem__(self, index):
+        return self._take(self.data, self.order[index * self.batch_size : (index + 1) * self.batch_size])
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+
+
+'''
+EDITS += [
+    # No TensorFlow in the venv: the tf.data pipelines below use NumpyBatches (a keras.utils.PyDataset) instead.
+    ("import tensorflow as tf\n", "# was: import tensorflow as tf (tf.data pipelines replaced by NumpyBatches)\n"),
+    # Define NumpyBatches right before the guide's first tf.data section.
+    ("# First, let's create a training Dataset instance.",
+     NUMPY_BATCHES + "# First, let's create a training Dataset instance."),
+    # from_tensor_slices(data) -> the data itself; .shuffle(1024).batch(64) -> NumpyBatches(..., shuffle=True).
+    ("train_dataset = tf.data.Dataset.from_tensor_slices((x_train, y_train))",
+     "train_dataset = (x_train, y_train)  # was: tf.data.Dataset.from_tensor_slices((x_train, y_train))", 4),
+    ("train_dataset = train_dataset.shuffle(buffer_size=1024).batch(64)",
+     "train_dataset = NumpyBatches(train_dataset, 64, shuffle=True)  # was: .shuffle(buffer_size=1024).batch(64)", 6),
+    ("test_dataset = tf.data.Dataset.from_tensor_slices((x_test, y_test))",
+     "test_dataset = (x_test, y_test)  # was: tf.data.Dataset.from_tensor_slices((x_test, y_test))"),
+    ("test_dataset = test_dataset.batch(64)", "test_dataset = NumpyBatches(test_dataset, 64)  # was: .batch(64)"),
+    ("val_dataset = tf.data.Dataset.from_tensor_slices((x_val, y_val))",
+     "val_dataset = (x_val, y_val)  # was: tf.data.Dataset.from_tensor_slices((x_val, y_val))", 2),
+    ("val_dataset = val_dataset.batch(64)", "val_dataset = NumpyBatches(val_dataset, 64)  # was: .batch(64)", 2),
+    ("train_dataset = tf.data.Dataset.from_tensor_slices(\n",
+     "train_dataset = (  # was: tf.data.Dataset.from_tensor_slices(\n", 2),
+]
