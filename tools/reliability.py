@@ -158,6 +158,8 @@ def worst_gradcheck_errors() -> dict:
     for path in sorted(pathlib.Path(ROOT, "tests", "ops").glob("test_*.py")):
         module = importlib.import_module(path.stem)
         for op in getattr(module, "OPS", []):
+            if not hasattr(op, "cases"):  # test_a1_shapes lists op names: its shapes are random, not table cases
+                continue
             for case in op.cases:
                 arrays = sample_case(case)
                 for dtype, cast in (("float64", float64_inputs(arrays)),
