@@ -24,23 +24,11 @@ _THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 def _configs():
     from ember.graph import passes
 
-    return ["eager", "graph"] + [f"graph-no-{name}" for name in passes.PASSES] + ["graph-no-fused_optimizer"]
+    return ["eager", "graph"] + [f"graph-no-{name}" for name in passes.PASSES]
 
 
 def _make_step(config, model, loss_fn, opt):
     from ember.graph import passes
-    from ember.optimizers import fused
-
-    def per_variable(step):  # the optimizer's per-variable loop instead of its flat multi-tensor step
-        def run(x, y):
-            fused.ENABLED["fused"] = False
-            try:
-                return step(x, y)
-            finally:
-                fused.ENABLED["fused"] = True
-
-        run.__wrapped__ = step
-        return run
 
     if config == "eager":
         return B.eager_train_step(model, loss_fn, opt), None
@@ -48,7 +36,7 @@ def _make_step(config, model, loss_fn, opt):
     for name in passes.PASSES:
         passes.set_enabled(name, name != off)
     step = B.graph_train_step(model, loss_fn, opt)
-    return (per_variable(step), off) if off == "fused_optimizer" else (step, off)
+    return step, off
 
 
 def run(workload: str, rounds: int, steps: int) -> list[dict]:

@@ -243,30 +243,6 @@ def scalar(value, dtype: str):
     return backend.xp().asarray(value, dtype=dtype)
 
 
-def flat_views(arrays, dtype):
-    """One flat buffer holding copies of ``arrays`` (same ``dtype``), and a view of it shaped like each.
-
-    Returns ``(flat, views)``: ``flat`` is 1-D of ``sum(a.size)`` elements; ``views[i]`` has
-    ``arrays[i]``'s shape and values. The multi-tensor optimizer path (ember/optimizers/fused.py)
-    rebinds variables and slots to these views so one kernel call updates them all.
-    """
-    xp = backend.namespace(arrays[0])
-    flat = xp.empty(sum(int(a.size) for a in arrays), dtype=dtype)
-    views, start = [], 0
-    for a in arrays:
-        view = flat[start:start + a.size].reshape(a.shape)
-        view[...] = a
-        views.append(view)
-        start += a.size
-    return flat, views
-
-
-def gather_into(flat, arrays):
-    """Copy ``arrays`` one after another into the 1-D buffer ``flat`` (one ``concatenate`` call); returns ``flat``."""
-    xp = backend.namespace(flat)
-    return xp.concatenate([a.reshape(-1) for a in arrays], out=flat)
-
-
 def all_finite(arrays) -> bool:
     """Whether every element of every array is finite (no inf, no NaN): the loss-scale overflow check."""
     return all(bool(backend.namespace(a).isfinite(a).all()) for a in arrays)

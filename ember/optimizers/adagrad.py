@@ -29,7 +29,6 @@ class Adagrad(Optimizer):
     """
 
     default_name = "adagrad"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -70,7 +69,6 @@ class Adadelta(Optimizer):
     """
 
     default_name = "adadelta"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -38,7 +38,6 @@ class Adam(Optimizer):
     """
 
     default_name = "adam"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -88,7 +87,6 @@ class AdamW(Adam):
     """
 
     default_name = "adamw"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):  # fmt: skip

@@ -29,7 +29,6 @@ class Adamax(Optimizer):
     """
 
     default_name = "adamax"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -74,7 +73,6 @@ class Nadam(Optimizer):
     """
 
     default_name = "nadam"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -132,7 +130,6 @@ class Lion(Optimizer):
     """
 
     default_name = "lion"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -7,7 +7,6 @@ import re
 
 from ember.autograd import Tensor, no_grad
 from ember.ops import updates
-from ember.optimizers import fused
 
 # Keras-only options that ember's eager optimizers do not implement: from_config accepts them when inactive.
 _KERAS_ONLY = {"gradient_accumulation_steps": None}
@@ -57,9 +56,6 @@ class Optimizer:
     """
 
     default_name = None
-    # True where update_step is elementwise: apply() may then update all variables at once on flat
-    # buffers (ember/optimizers/fused.py), with bit-identical results
-    fused_update = False
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None,
@@ -138,10 +134,7 @@ class Optimizer:
         lr = self.learning_rate
         self.iterations += 1
         self.prepare_step()
-        flat, rest = fused.split(self, pairs)
-        if flat:
-            fused.fused_apply(self, flat, lr)
-        for g, v in rest:
+        for g, v in pairs:
             slots = self._slots_of(v)
             if self.weight_decay and self._use_weight_decay(v):
                 updates.decay(v.data, lr * self.weight_decay, slots["_scratch"])

@@ -35,7 +35,6 @@ class RMSprop(Optimizer):
     """
 
     default_name = "rmsprop"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -33,15 +33,12 @@ class SGD(Optimizer):
     """
 
     default_name = "SGD"
-    fused_update = True  # elementwise update_step: apply() may run it once on flat buffers
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1]. Received: momentum={momentum}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        # plain SGD is two NumPy calls per variable: the flat path's gather saves nothing (benchmarks/RESULTS.md)
-        self.fused_update = bool(self.momentum)
 
     def build_slots(self, param) -> dict:
         return {"momentum": updates.zeros_like(param)} if self.momentum else {}
