@@ -3,7 +3,9 @@
 :func:`optimize` runs them in order on a copy of the traced graph:
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
 dead-code elimination (:mod:`.dce`), ``Add -> ReLU`` fusion (:mod:`.fusion`), then the liveness
-analysis (:mod:`.liveness`) that lets the replay release each value after its last use. Each pass
+analysis (:mod:`.liveness`) that lets the replay release each value after its last use, then
+buffer planning (:mod:`.buffers`): preallocated output buffers shared by values whose lifetimes do
+not overlap. Each pass
 keeps the program's observable behaviour: outputs, in-place effects, ``.grad`` updates and the
 order of RNG draws.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ember.graph.passes.buffers import plan_buffers
 from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
@@ -24,6 +27,7 @@ PASSES = {
     "dce": eliminate_dead_code,
     "fusion": fuse_add_relu,
     "liveness": analyse_liveness,
+    "buffers": plan_buffers,
 }
 _ENABLED = dict.fromkeys(PASSES, True)
 

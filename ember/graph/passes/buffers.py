@@ -1,0 +1,166 @@
+"""Buffer planning: preallocated output buffers for the replay, shared by values whose lifetimes do not overlap.
+
+Without this pass every replay allocates a fresh array for each op's output, as eager mode does.
+With it, the nodes that can write into a given array (an op whose Function class has
+``forward_out(*arrays, out=, **kwargs)``: ``Add``, ``Sub``, ``Mul``, ``Div``, ``MatMul``,
+``fused.Dense``, ``AddReLU``; the ``add`` gradient-accumulation nodes; the first gradient of a
+``grad`` node whose Function has ``backward_out(g, out)``: ``MatMul``, ``fused.Dense``) write into
+buffers that :class:`~ember.graph.replay.Program` allocates once and keeps across replays. The
+shape and dtype of every value are recorded at trace time (``attrs['meta']``) and fixed by the
+function's signature. Values of one ``(shape, dtype)`` whose lifetimes are disjoint share a
+buffer (greedy interval colouring in program order).
+
+Correctness rules (conservative; a value is left unplanned whenever one is in doubt):
+
+1. **Aliases.** A value's buffer stays in use for as long as any array that may share its memory
+   is read. Aliases are followed forward from each planned value ``s`` (its *roots*):
+
+   - an ``op`` node's output inherits its inputs' roots unless the op is in :data:`FRESH_FORWARD`
+     (its forward always returns a new array): ``reshape``, ``transpose``, ``getitem``,
+     identities and every op not listed may return a view;
+   - the ``ctx`` slot of an op node inherits the roots of its inputs *and* its output: a Function
+     may keep any of them (``MatMul`` keeps its inputs, ``Dense``/``Softmax`` their output), so the
+     buffer lives until the last ``grad`` node that calls that ctx;
+   - a ``grad`` node's outputs inherit the upstream gradient's roots unless the op is in
+     :data:`BACKWARD_FRESH` (``Add``'s backward returns the incoming gradient itself, ``Sum``'s a
+     broadcast view of it), and the ctx's roots unless the op is in :data:`BACKWARD_NO_SAVED`;
+   - ``host`` and ``random`` outputs inherit their inputs' roots.
+
+   A value's lifetime is ``[its node, last node reading any slot that carries its root]``.
+2. **Escapes.** A value is never planned when it, or anything carrying its root, leaves the step:
+   a graph output (the user keeps it after the next replay), the input of a ``leafgrad`` or
+   ``setgrad`` node (stored as a leaf's ``.grad``, read by the optimizer after the replay and
+   accumulated into by the next step), or the target of an ``effect`` (a Variable, BatchNorm's
+   moving statistics).
+3. **Bit-identical.** ``forward_out``/``backward_out`` run the same kernels in the same order as
+   ``forward``/``backward`` (``np.add(a, b, out=)`` for ``a + b``, ``np.matmul(a, b, out=)`` into a
+   C-contiguous buffer for ``a @ b``), so results equal the pass turned off and eager mode. Only
+   values of rank >= 1 are planned (a 0-d result is a NumPy scalar in eager mode).
+4. **One replay at a time.** A Program's buffers belong to it: replaying the same concrete
+   function from two threads at once would share them (graph mode is single-threaded).
+
+Lifetimes are closed intervals, so an op never writes into a buffer that one of its own inputs
+(or anything else read by that node) occupies.
+"""
+
+from __future__ import annotations
+
+from ember.ops import activations, device, fused, linalg, math, nn, normalization, reduction, shape, unary
+
+#: Ops whose forward always returns a new array (never a view of, or the same array as, an input).
+FRESH_FORWARD = frozenset({math.Add, math.Sub, math.Mul, math.Div, linalg.MatMul, fused.Dense, fused.AddReLU,
+                           unary.Square, activations.Softmax, normalization.LayerNorm,
+                           nn.SparseSoftmaxCrossEntropy, device.Cast})  # fmt: skip
+#: Ops whose backward returns new arrays only (never the upstream gradient or a view of it).
+BACKWARD_FRESH = frozenset({math.Mul, math.Div, linalg.MatMul, fused.Dense, fused.AddReLU, unary.Square,
+                            activations.Softmax, nn.SparseSoftmaxCrossEntropy})  # fmt: skip
+#: Ops whose backward never returns an array it saved in forward (it may return the upstream gradient).
+BACKWARD_NO_SAVED = BACKWARD_FRESH | {math.Add, math.Sub, normalization.LayerNorm, device.Cast, reduction.Sum,
+                                     reduction.Mean, shape.Reshape, shape.Transpose}  # fmt: skip
+
+
+def _candidates(graph) -> dict:
+    """``{slot: (node index, output position, (shape, dtype))}`` for every value a node can write into a buffer."""
+    ctx_op = {n.outputs[1]: n.op for n in graph.nodes if n.kind == "op"}
+    out = {}
+    for i, node in enumerate(graph.nodes):
+        metas = node.attrs.get("meta")
+        if node.kind == "op" and hasattr(node.op, "forward_out") and not node.attrs.get("tensor_kwargs"):
+            pos = [(0, metas)]
+        elif node.kind == "add":
+            pos = [(0, metas)]
+        elif node.kind == "grad" and hasattr(ctx_op.get(node.inputs[0]), "backward_out") and metas:
+            pos = [(0, metas[0])]
+        else:
+            continue
+        for p, meta in pos:
+            s = node.outputs[p]
+            if s is not None and meta is not None and len(meta[0]) >= 1:
+                out[s] = (i, p, meta)
+    return out
+
+
+def _roots(graph, cand) -> tuple[dict, set]:
+    """Propagate may-alias roots forward (rule 1); returns ``({slot: roots}, escaped roots)``."""
+    ctx_op = {n.outputs[1]: n.op for n in graph.nodes if n.kind == "op"}
+    roots: dict[int, frozenset] = {}
+    escaped: set = set()
+    empty = frozenset()
+
+    def of(slots):
+        r = empty
+        for s in slots:
+            r = r | roots.get(s, empty)
+        return r
+
+    for node in graph.nodes:
+        ins = of(node.inputs)
+        if node.kind == "op":
+            value, ctx = node.outputs
+            own = roots.get(value, empty) | (frozenset({value}) if value in cand else empty)
+            roots[value] = own if node.op in FRESH_FORWARD else own | ins
+            roots[ctx] = roots[value] | ins
+        elif node.kind == "grad":
+            ctx_slot, g = node.inputs
+            op = ctx_op.get(ctx_slot)
+            inherited = (empty if op in BACKWARD_FRESH else roots.get(g, empty)) | \
+                (empty if op in BACKWARD_NO_SAVED else roots.get(ctx_slot, empty))  # fmt: skip
+            for s in node.outputs:
+                if s is not None:
+                    roots[s] = inherited | (frozenset({s}) if s in cand else empty)
+        elif node.kind in ("add", "ones"):
+            s = node.outputs[0]
+            roots[s] = frozenset({s}) if s in cand else empty
+        elif node.kind in ("leafgrad", "setgrad"):
+            escaped |= ins
+            for s in node.outputs:
+                roots[s] = ins
+        elif node.kind == "effect":
+            escaped |= roots.get(node.attrs["target"], empty)
+        else:  # host, random, and any kind added later
+            for s in node.outputs:
+                roots[s] = ins
+    escaped |= of(graph.output_slots)
+    return roots, escaped
+
+
+def plan(graph) -> tuple[list, dict]:
+    """``(buffer specs [(shape, dtype)], {slot: buffer index})`` for ``graph`` (rules in the module docstring)."""
+    cand = _candidates(graph)
+    roots, escaped = _roots(graph, cand)
+    end = {s: cand[s][0] for s in cand}
+    for i, node in enumerate(graph.nodes):
+        read = list(node.inputs) + ([node.attrs["target"]] if node.kind == "effect" else [])
+        for s in read:
+            for r in roots.get(s, ()):
+                end[r] = max(end[r], i)
+    specs: list = []
+    free_at: list = []  # per buffer, the last node index at which its current value is used
+    by_key: dict = {}
+    assign = {}
+    for s in sorted((s for s in cand if s not in escaped), key=lambda s: cand[s][0]):
+        start, _, (shp, dtype) = cand[s]
+        key = (tuple(shp), str(dtype))
+        pool = by_key.setdefault(key, [])
+        k = next((k for k in pool if free_at[k] < start), None)
+        if k is None:
+            k = len(specs)
+            specs.append((tuple(shp), dtype))
+            free_at.append(-1)
+            pool.append(k)
+        free_at[k] = end[s]
+        assign[s] = k
+    return specs, assign
+
+
+def plan_buffers(graph):
+    """Attach the plan: ``graph.buffers`` (specs) and ``node.attrs['out_buffers']`` (``{output position:
+    buffer}``); returns ``(graph, number of planned values)``."""
+    specs, assign = plan(graph)
+    for node in graph.nodes:
+        node.attrs.pop("out_buffers", None)
+        chosen = {p: assign[s] for p, s in enumerate(node.outputs) if s in assign}
+        if chosen:
+            node.attrs["out_buffers"] = chosen
+    graph.buffers = specs
+    return graph, len(assign)
