@@ -12,9 +12,18 @@ from ember import backend
 
 
 def allocate(graph) -> list:
-    """One uninitialised array per planned buffer: ``graph.buffers`` is ``[(shape, dtype)]``."""
+    """One uninitialised flat array per planned buffer: ``graph.buffers`` is ``[(elements, dtype)]``."""
     xp = backend.xp()
-    return [xp.empty(shape, dtype=dtype) for shape, dtype in (graph.buffers or ())]
+    return [xp.empty(n, dtype=dtype) for n, dtype in (graph.buffers or ())]
+
+
+def _view(buffers, chosen):
+    """The C-contiguous view of the planned buffer for output 0: ``(buffer, shape)`` -> its first elements."""
+    k, shape = chosen[0]
+    n = 1
+    for d in shape:
+        n *= d
+    return buffers[k][:n].reshape(shape)
 
 
 def step(node, buffers: list):
@@ -23,11 +32,11 @@ def step(node, buffers: list):
     if not chosen:
         return None
     if node.kind == "op":
-        return _op(node, buffers[chosen[0]])
+        return _op(node, _view(buffers, chosen))
     if node.kind == "add":
-        return _add(node, buffers[chosen[0]])
+        return _add(node, _view(buffers, chosen))
     if node.kind == "grad":
-        return _grad(node, buffers[chosen[0]])
+        return _grad(node, _view(buffers, chosen))
     raise ValueError(f"replay_buffers.step: no buffered form of a {node.kind!r} node. Received: {node.name}")
 
 

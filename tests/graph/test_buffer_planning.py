@@ -10,6 +10,14 @@ from test_jit_compile import FAMILIES, LOSSES, _data  # the families of the jit_
 import ember
 from ember.autograd import Function
 from ember.graph import passes
+from ember.graph.passes import buffers
+
+
+@pytest.fixture(autouse=True)
+def _plan_small_values(monkeypatch):
+    """These tests use small arrays: plan every value, however small (the default skips those under 32 KiB)."""
+    monkeypatch.setattr(buffers, "MIN_BYTES", 0)
+
 
 X = ember.tensor(np.random.default_rng(0).standard_normal((64, 1024)).astype("float32"))
 

@@ -7,8 +7,10 @@ With it, the nodes that can write into a given array (an op whose Function class
 ``grad`` node whose Function has ``backward_out(g, out)``: ``MatMul``, ``fused.Dense``) write into
 buffers that :class:`~ember.graph.replay.Program` allocates once and keeps across replays. The
 shape and dtype of every value are recorded at trace time (``attrs['meta']``) and fixed by the
-function's signature. Values of one ``(shape, dtype)`` whose lifetimes are disjoint share a
-buffer (greedy interval colouring in program order).
+function's signature. Values of one dtype whose lifetimes are disjoint share a buffer: a flat
+array each value uses a C-contiguous prefix of (greedy interval colouring in program order: the
+smallest free buffer that holds the value, else the largest free one, grown). Values under
+:data:`MIN_BYTES` are not planned.
 
 Correctness rules (conservative; a value is left unplanned whenever one is in doubt):
 
@@ -45,18 +47,23 @@ Lifetimes are closed intervals, so an op never writes into a buffer that one of 
 
 from __future__ import annotations
 
-from ember.ops import activations, device, fused, linalg, math, nn, normalization, reduction, shape, unary
+import math
 
+from ember.ops import activations, device, fused, linalg, nn, normalization, reduction, shape, unary
+from ember.ops import math as elementwise
+
+#: Values smaller than this are left to the allocator (its free lists make them cheap; ``out=`` costs a call).
+MIN_BYTES = 32 * 1024
 #: Ops whose forward always returns a new array (never a view of, or the same array as, an input).
-FRESH_FORWARD = frozenset({math.Add, math.Sub, math.Mul, math.Div, linalg.MatMul, fused.Dense, fused.AddReLU,
-                           unary.Square, activations.Softmax, normalization.LayerNorm,
+FRESH_FORWARD = frozenset({elementwise.Add, elementwise.Sub, elementwise.Mul, elementwise.Div, linalg.MatMul,
+                           fused.Dense, fused.AddReLU, unary.Square, activations.Softmax, normalization.LayerNorm,
                            nn.SparseSoftmaxCrossEntropy, device.Cast})  # fmt: skip
 #: Ops whose backward returns new arrays only (never the upstream gradient or a view of it).
-BACKWARD_FRESH = frozenset({math.Mul, math.Div, linalg.MatMul, fused.Dense, fused.AddReLU, unary.Square,
-                            activations.Softmax, nn.SparseSoftmaxCrossEntropy})  # fmt: skip
+BACKWARD_FRESH = frozenset({elementwise.Mul, elementwise.Div, linalg.MatMul, fused.Dense, fused.AddReLU,
+                            unary.Square, activations.Softmax, nn.SparseSoftmaxCrossEntropy})  # fmt: skip
 #: Ops whose backward never returns an array it saved in forward (it may return the upstream gradient).
-BACKWARD_NO_SAVED = BACKWARD_FRESH | {math.Add, math.Sub, normalization.LayerNorm, device.Cast, reduction.Sum,
-                                     reduction.Mean, shape.Reshape, shape.Transpose}  # fmt: skip
+BACKWARD_NO_SAVED = BACKWARD_FRESH | {elementwise.Add, elementwise.Sub, normalization.LayerNorm, device.Cast,
+                                     reduction.Sum, reduction.Mean, shape.Reshape, shape.Transpose}  # fmt: skip
 
 
 def _candidates(graph) -> dict:
@@ -125,8 +132,8 @@ def _roots(graph, cand) -> tuple[dict, set]:
 
 
 def plan(graph) -> tuple[list, dict]:
-    """``(buffer specs [(shape, dtype)], {slot: buffer index})`` for ``graph`` (rules in the module docstring)."""
-    cand = _candidates(graph)
+    """``(buffer specs [(elements, dtype)], {slot: buffer index})`` for ``graph`` (rules in the module docstring)."""
+    cand = {s: c for s, c in _candidates(graph).items() if _nbytes(c[2]) >= MIN_BYTES}
     roots, escaped = _roots(graph, cand)
     end = {s: cand[s][0] for s in cand}
     for i, node in enumerate(graph.nodes):
@@ -134,32 +141,41 @@ def plan(graph) -> tuple[list, dict]:
         for s in read:
             for r in roots.get(s, ()):
                 end[r] = max(end[r], i)
-    specs: list = []
+    specs: list = []  # per buffer: [elements, dtype]
     free_at: list = []  # per buffer, the last node index at which its current value is used
-    by_key: dict = {}
     assign = {}
     for s in sorted((s for s in cand if s not in escaped), key=lambda s: cand[s][0]):
         start, _, (shp, dtype) = cand[s]
-        key = (tuple(shp), str(dtype))
-        pool = by_key.setdefault(key, [])
-        k = next((k for k in pool if free_at[k] < start), None)
-        if k is None:
+        n = math.prod(shp)
+        free = [k for k in range(len(specs)) if free_at[k] < start and specs[k][1] == dtype]
+        fits = [k for k in free if specs[k][0] >= n]
+        if fits:  # the smallest free buffer that holds it, else the largest free one, grown
+            k = min(fits, key=lambda k: specs[k][0])
+        elif free:
+            k = max(free, key=lambda k: specs[k][0])
+            specs[k][0] = n
+        else:
             k = len(specs)
-            specs.append((tuple(shp), dtype))
+            specs.append([n, dtype])
             free_at.append(-1)
-            pool.append(k)
         free_at[k] = end[s]
         assign[s] = k
-    return specs, assign
+    return [tuple(x) for x in specs], assign
+
+
+def _nbytes(meta) -> int:
+    shp, dtype = meta
+    return math.prod(shp) * dtype.itemsize
 
 
 def plan_buffers(graph):
-    """Attach the plan: ``graph.buffers`` (specs) and ``node.attrs['out_buffers']`` (``{output position:
-    buffer}``); returns ``(graph, number of planned values)``."""
+    """Attach the plan: ``graph.buffers`` (``[(elements, dtype)]``) and ``node.attrs['out_buffers']``
+    (``{output position: (buffer, shape)}``); returns ``(graph, number of planned values)``."""
     specs, assign = plan(graph)
+    metas = {s: m for s, (_, _, m) in _candidates(graph).items()}
     for node in graph.nodes:
         node.attrs.pop("out_buffers", None)
-        chosen = {p: assign[s] for p, s in enumerate(node.outputs) if s in assign}
+        chosen = {p: (assign[s], tuple(metas[s][0])) for p, s in enumerate(node.outputs) if s in assign}
         if chosen:
             node.attrs["out_buffers"] = chosen
     graph.buffers = specs
