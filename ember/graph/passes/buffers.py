@@ -20,9 +20,10 @@ Correctness rules (conservative; a value is left unplanned whenever one is in do
    - an ``op`` node's output inherits its inputs' roots unless the op is in :data:`FRESH_FORWARD`
      (its forward always returns a new array): ``reshape``, ``transpose``, ``getitem``,
      identities and every op not listed may return a view;
-   - the ``ctx`` slot of an op node inherits the roots of its inputs *and* its output: a Function
-     may keep any of them (``MatMul`` keeps its inputs, ``Dense``/``Softmax`` their output), so the
-     buffer lives until the last ``grad`` node that calls that ctx;
+   - the ``ctx`` slot of an op node inherits the roots of the inputs and output its Function keeps
+     (:data:`CTX_KEEPS`: ``MatMul`` keeps its inputs, ``Softmax`` its output, ``Dense`` both, ``Add``
+     neither; an op not listed is assumed to keep all of them), so the buffer lives until the last
+     ``grad`` node that calls that ctx;
    - a ``grad`` node's outputs inherit the upstream gradient's roots unless the op is in
      :data:`BACKWARD_FRESH` (``Add``'s backward returns the incoming gradient itself, ``Sum``'s a
      broadcast view of it), and the ctx's roots unless the op is in :data:`BACKWARD_NO_SAVED`;
@@ -65,6 +66,13 @@ BACKWARD_FRESH = frozenset({elementwise.Mul, elementwise.Div, linalg.MatMul, fus
 BACKWARD_NO_SAVED = BACKWARD_FRESH | {elementwise.Add, elementwise.Sub, normalization.LayerNorm, device.Cast,
                                      reduction.Sum, reduction.Mean, shape.Reshape, shape.Transpose}  # fmt: skip
 
+#: What the Function object keeps after ``forward`` (input positions, ``"out"``: its result, or a view of one of
+#: them); other ops are assumed to keep every input and their result. Read from each op's ``forward``.
+CTX_KEEPS = {elementwise.Add: (), elementwise.Sub: (), fused.AddReLU: (), device.Cast: (), reduction.Sum: (),
+             reduction.Mean: (), shape.Reshape: (), shape.Transpose: (), elementwise.Mul: (0, 1),
+             elementwise.Div: (0, 1), linalg.MatMul: (0, 1), unary.Square: (0,), fused.Dense: (0, 1, "out"),
+             activations.Softmax: ("out",), normalization.LayerNorm: (1,), nn.SparseSoftmaxCrossEntropy: (1,)}
+
 
 def _candidates(graph) -> dict:
     """``{slot: (node index, output position, (shape, dtype))}`` for every value a node can write into a buffer."""
@@ -106,7 +114,12 @@ def _roots(graph, cand) -> tuple[dict, set]:
             value, ctx = node.outputs
             own = roots.get(value, empty) | (frozenset({value}) if value in cand else empty)
             roots[value] = own if node.op in FRESH_FORWARD else own | ins
-            roots[ctx] = roots[value] | ins
+            keeps = CTX_KEEPS.get(node.op)
+            if keeps is None:
+                roots[ctx] = roots[value] | ins
+            else:
+                kept = of([node.inputs[k] for k in keeps if k != "out"])
+                roots[ctx] = kept | roots[value] if "out" in keeps else kept
         elif node.kind == "grad":
             ctx_slot, g = node.inputs
             op = ctx_op.get(ctx_slot)
