@@ -15,8 +15,9 @@ from ember.graph.passes import buffers
 
 @pytest.fixture(autouse=True)
 def _plan_small_values(monkeypatch):
-    """These tests use small arrays: plan every value, however small (the default skips those under 32 KiB)."""
+    """The pass on (it is off by default), planning every value however small (the default skips < 32 KiB)."""
     monkeypatch.setattr(buffers, "MIN_BYTES", 0)
+    monkeypatch.setitem(passes._ENABLED, "buffers", True)
 
 
 X = ember.tensor(np.random.default_rng(0).standard_normal((64, 1024)).astype("float32"))

@@ -4,8 +4,8 @@
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
 dead-code elimination (:mod:`.dce`), ``Add -> ReLU`` fusion (:mod:`.fusion`), then the liveness
 analysis (:mod:`.liveness`) that lets the replay release each value after its last use, then
-buffer planning (:mod:`.buffers`): preallocated output buffers shared by values whose lifetimes do
-not overlap. Each pass
+buffer planning (:mod:`.buffers`, off by default): preallocated output buffers shared by values
+whose lifetimes do not overlap. Each pass
 keeps the program's observable behaviour: outputs, in-place effects, ``.grad`` updates and the
 order of RNG draws.
 """
@@ -30,6 +30,7 @@ PASSES = {
     "buffers": plan_buffers,
 }
 _ENABLED = dict.fromkeys(PASSES, True)
+_ENABLED["buffers"] = False  # off by default: no CPU-time gain on W1-W5, more memory held (docs/graph_mode.md)
 
 
 def copy_graph(graph):
