@@ -1,11 +1,12 @@
 """Each graph-mode optimisation pass's measured effect (issue 14): ``python -m benchmarks.graph_passes``.
 
-In one process, for each training workload, the eager step and graph-mode steps (all passes,
-and each pass turned off in turn) run interleaved for ``--rounds`` rounds of ``--steps`` steps;
+In one process, for each training workload, the eager step and graph-mode steps (``graph``: the
+default passes; ``graph-no-X``: a default pass turned off; ``graph-with-X``: a pass that is off by
+default, ``buffers``, turned on) run interleaved for ``--rounds`` rounds of ``--steps`` steps;
 reported per configuration: median over rounds of the mean step time (wall and this process's
 CPU time, the latter less sensitive to other processes on a shared machine), nodes in the
 replayed graph, and the machine's ``other_cpu_frac`` during the run. ``--configs`` limits the
-configurations (e.g. ``eager graph graph-no-buffers``); ``--memory`` also reports each one's
+configurations (e.g. ``eager graph graph-with-buffers``); ``--memory`` also reports each one's
 ``peak_kib``: the largest tracemalloc peak above the baseline over one step (after the timing), and
 ``buffers_kib``: the preallocated buffers the replay keeps between steps (not in ``peak_kib``).
 """
@@ -25,10 +26,23 @@ from benchmarks import harness as H
 _THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 
 
-def _configs():
+_DEFAULTS: dict = {}  # each pass's default on/off, read before any configuration changes it
+
+
+def _defaults() -> dict:
     from ember.graph import passes
 
-    return ["eager", "graph"] + [f"graph-no-{name}" for name in passes.PASSES]
+    if not _DEFAULTS:
+        _DEFAULTS.update({name: passes.is_enabled(name) for name in passes.PASSES})
+    return _DEFAULTS
+
+
+def _configs():
+    """``graph`` runs the default passes; ``graph-no-X`` turns a default pass off, ``graph-with-X`` one that is
+    off by default (``buffers``) on."""
+    defaults = _defaults()
+    return (["eager", "graph"] + [f"graph-no-{name}" for name, on in defaults.items() if on]
+            + [f"graph-with-{name}" for name, on in defaults.items() if not on])  # fmt: skip
 
 
 def _make_step(config, model, loss_fn, opt):
@@ -37,8 +51,9 @@ def _make_step(config, model, loss_fn, opt):
     if config == "eager":
         return B.eager_train_step(model, loss_fn, opt), None
     off = config.removeprefix("graph-no-") if config.startswith("graph-no-") else None
-    for name in passes.PASSES:
-        passes.set_enabled(name, name != off)
+    extra = config.removeprefix("graph-with-") if config.startswith("graph-with-") else None
+    for name, on in _defaults().items():
+        passes.set_enabled(name, (on and name != off) or name == extra)
     step = B.graph_train_step(model, loss_fn, opt)
     return step, off
 
@@ -72,8 +87,8 @@ def run(workload: str, rounds: int, steps: int, configs=None, memory: bool = Fal
         for i in range(3):  # trace (graph configs) and warm up, with this configuration's passes
             step(X[i % len(X)], Y[i % len(Y)])
         steps_by[config] = step
-    for name in passes.PASSES:
-        passes.set_enabled(name, True)
+    for name, on in _defaults().items():
+        passes.set_enabled(name, on)
     wall = {c: [] for c in steps_by}
     cpu = {c: [] for c in steps_by}
     H.mark()

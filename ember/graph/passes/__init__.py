@@ -52,6 +52,15 @@ def set_enabled(name: str, enabled: bool) -> None:
     _ENABLED[name] = bool(enabled)
 
 
+def is_enabled(name: str) -> bool:
+    """Whether pass ``name`` runs (all do by default except ``"buffers"``).
+
+    Raises:
+        KeyError: for an unknown pass name.
+    """
+    return _ENABLED[name]
+
+
 def optimize(graph, born_ids: set = frozenset()):
     """Run every enabled pass on a copy of ``graph``; returns ``(graph, {pass: nodes changed})``."""
     graph = copy_graph(graph)
@@ -64,4 +73,4 @@ def optimize(graph, born_ids: set = frozenset()):
     return graph, stats
 
 
-__all__ = ["optimize", "set_enabled", "copy_graph", "PASSES"]
+__all__ = ["optimize", "set_enabled", "is_enabled", "copy_graph", "PASSES"]
