@@ -37,10 +37,18 @@ Correctness rules (conservative; a value is left unplanned whenever one is in do
    moving statistics).
 3. **Bit-identical.** ``forward_out``/``backward_out`` run the same kernels in the same order as
    ``forward``/``backward`` (``np.add(a, b, out=)`` for ``a + b``, ``np.matmul(a, b, out=)`` into a
-   C-contiguous buffer for ``a @ b``), so results equal the pass turned off and eager mode. Only
-   values of rank >= 1 are planned (a 0-d result is a NumPy scalar in eager mode).
+   C-contiguous buffer for ``a @ b``), so results equal the pass turned off and eager mode. An
+   elementwise op (or ``add`` node) with an operand that is not C-contiguous writes a new array
+   instead of the buffer: NumPy gives ``a * b`` its operands' layout (a transpose's result stays
+   Fortran-ordered), and a later reduction sums in layout order, so a C-ordered buffer would
+   change the last bits of a sum. Only values of rank >= 1 are planned (a 0-d result is a NumPy
+   scalar in eager mode).
 4. **One replay at a time.** A Program's buffers belong to it: replaying the same concrete
    function from two threads at once would share them (graph mode is single-threaded).
+
+The pass is off by default (``ember.graph.passes.set_enabled("buffers", True)``): on CPU it
+saves no measurable time and holds more memory between steps than a step saves (numbers in
+docs/graph_mode.md). It must stay the last pass: it plans the final node list.
 
 Lifetimes are closed intervals, so an op never writes into a buffer that one of its own inputs
 (or anything else read by that node) occupies.
