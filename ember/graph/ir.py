@@ -69,6 +69,7 @@ class Graph:
     output_slots: list = field(default_factory=list)
     output_tree: object = None
     release: list | None = None  # per node, slots to drop after it (passes/liveness.py); None: keep all
+    buffers: list | None = None  # (shape, dtype) of each preallocated buffer (passes/buffers.py); None: none
 
     def new_slot(self) -> int:
         """Reserve a fresh slot number."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ember import backend
 from ember.autograd import Tensor
 from ember.autograd import engine as _engine
+from ember.graph import replay_buffers
 
 
 def _op(node):
@@ -155,8 +156,12 @@ class Program:
     def __init__(self, graph):
         self.graph = graph
         self.steps = []
+        self.buffers = replay_buffers.allocate(graph)  # preallocated outputs, kept across replays (passes/buffers.py)
         for node in graph.nodes:
-            if node.kind in ("leafgrad", "setgrad"):
+            buffered = replay_buffers.step(node, self.buffers)
+            if buffered is not None:
+                self.steps.append((buffered, False))
+            elif node.kind in ("leafgrad", "setgrad"):
                 builder = _leafgrad if node.kind == "leafgrad" else _setgrad
                 self.steps.append((builder(node, graph), True))
             else:

@@ -158,7 +158,7 @@ class Tracer:
             result._ctx = ctx
         ins = [self.slot(t) for t in inputs] + [self.slot(kwargs[k]) for k in names]
         value, ctx_slot = self.graph.new_slot(), self.graph.new_slot()
-        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names}
+        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names, "meta": _meta(out)}
         self.graph.nodes.append(Node("op", cls, ins, [value, ctx_slot], attrs))
         self._bind(result, value)
         self.ctx_slot[id(ctx)] = ctx_slot
@@ -219,7 +219,8 @@ class Tracer:
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             outs = [self.graph.new_slot() if pg is not None else None for pg in in_grads]
-            self.graph.nodes.append(Node("grad", None, [self.ctx_slot[id(ctx)], entry[1]], outs))
+            metas = [_meta(pg) for pg in in_grads]  # (shape, dtype) per output: passes/buffers.py plans from it
+            self.graph.nodes.append(Node("grad", None, [self.ctx_slot[id(ctx)], entry[1]], outs, {"meta": metas}))
             for parent, pg, need, s in zip(ctx.parents, in_grads, ctx.needs_grad, outs, strict=False):
                 if not need or pg is None:
                     continue
@@ -230,9 +231,9 @@ class Tracer:
                 if prev is None:
                     grads[id(parent)] = (pg, s)
                 else:
-                    out = self.graph.new_slot()
-                    self.graph.nodes.append(Node("add", None, [prev[1], s], [out]))
-                    grads[id(parent)] = (prev[0] + pg, out)
+                    out, total = self.graph.new_slot(), prev[0] + pg
+                    self.graph.nodes.append(Node("add", None, [prev[1], s], [out], {"meta": _meta(total)}))
+                    grads[id(parent)] = (total, out)
 
     def _grad_slot(self, root, gradient) -> int:
         if gradient is None:
@@ -270,6 +271,12 @@ class Tracer:
         for t in self.traced:
             t.__class__ = Tensor
         self.traced, self.keep, self.slot_of = [], [], {}
+
+
+def _meta(array):
+    """``(shape, dtype)`` of a traced array, or None for anything else (a NumPy scalar, None)."""
+    shape, dtype = getattr(array, "shape", None), getattr(array, "dtype", None)
+    return None if shape is None or dtype is None or not hasattr(array, "__array_interface__") else (shape, dtype)
 
 
 def _caller() -> str:

@@ -72,6 +72,31 @@ class Dense(Function):
         self.x, self.kernel, self.y, self.activation = x, kernel, y, activation
         return y
 
+    def forward_out(self, x, kernel, bias, out, activation="linear"):
+        """``forward`` with the GEMM written into the C-contiguous buffer ``out`` and the epilogue applied there
+        (graph mode's buffer planning, ember/graph/passes/buffers.py); bit-identical; returns ``out``."""
+        xp = backend.namespace(x)
+        x = backend.contiguous(x)
+        if x.ndim > 2:  # one GEMM over the flattened leading axes, as forward
+            xp.matmul(x.reshape(-1, x.shape[-1]), kernel, out=out.reshape(-1, kernel.shape[1]))
+        else:
+            xp.matmul(x, kernel, out=out)
+        _epilogue(xp, out, bias, activation)
+        self.x, self.kernel, self.y, self.activation = x, kernel, out, activation
+        return out
+
+    def backward_out(self, g, out):
+        """``backward`` with the input gradient written into the buffer ``out`` (x's shape); bit-identical."""
+        if not self.needs_grad[0]:
+            return self.backward(g)
+        g = _activation_grad(g, self.y, self.activation)
+        x, kernel = self.x, self.kernel
+        g2 = backend.contiguous(g).reshape(-1, kernel.shape[-1])
+        backend.namespace(g2).matmul(g2, kernel.T, out=out.reshape(g2.shape[0], x.shape[-1]))
+        gk = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_grad[1] else None
+        gb = g2.sum(axis=0) if self.needs_grad[2] else None
+        return out, gk, gb
+
     def backward(self, g):
         g = _activation_grad(g, self.y, self.activation)
         x, kernel = self.x, self.kernel
@@ -141,6 +166,15 @@ class AddReLU(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         y = a + b
+        self.mask = y > 0
+        return backend.namespace(y).maximum(y, y.dtype.type(0), out=y)
+
+    def forward_out(self, a, b, out):
+        """``forward`` with the sum written into the buffer ``out`` (graph mode's buffer planning); bit-identical."""
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):  # a + b's result may not be in C order
+            return self.forward(a, b)
+        self.shapes = a.shape, b.shape
+        y = backend.namespace(a).add(a, b, out=out)
         self.mask = y > 0
         return backend.namespace(y).maximum(y, y.dtype.type(0), out=y)
 

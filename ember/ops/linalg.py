@@ -23,6 +23,31 @@ class MatMul(Function):
             return (a2 @ self.b).reshape(self.a.shape[:-1] + (self.b.shape[1],))
         return self.a @ self.b
 
+    def forward_out(self, a, b, out):
+        """``forward`` written into the C-contiguous buffer ``out`` (graph mode's buffer planning,
+        ember/graph/passes/buffers.py): the same GEMM calls, bit-identical; returns ``out``."""
+        self.a, self.b = backend.contiguous(a), backend.contiguous(b)
+        xp = backend.namespace(out)
+        if self.a.ndim > 2 and self.b.ndim == 2:
+            a2 = self.a.reshape(math.prod(self.a.shape[:-1]), self.a.shape[-1])
+            xp.matmul(a2, self.b, out=out.reshape(a2.shape[0], self.b.shape[1]))
+            return out
+        return xp.matmul(self.a, self.b, out=out)
+
+    def backward_out(self, g, out):
+        """``backward`` with the first gradient written into ``out`` where it is one GEMM (a 2-D kernel, or both
+        operands 2-D); otherwise the allocating ``backward``. Bit-identical; the other gradients are fresh."""
+        a, b = self.a, self.b
+        if not self.needs_grad[0] or b.ndim != 2 or a.ndim < 2 or (a.ndim == 2) != (g.ndim == 2):
+            return self.backward(g)
+        g = backend.contiguous(g)
+        g2 = g.reshape(math.prod(g.shape[:-1]), b.shape[1])
+        ga = backend.namespace(out).matmul(g2, b.T, out=out.reshape(g2.shape[0], a.shape[-1]))
+        gb = None
+        if self.needs_grad[1]:
+            gb = backend.matmul_tn(a.reshape(g2.shape[0], a.shape[-1]), g2)
+        return ga.reshape(a.shape), gb
+
     def backward(self, g):
         a, b = self.a, self.b
         xp = backend.namespace(g)

@@ -19,6 +19,15 @@ class Add(Function):
         self.shapes = a.shape, b.shape
         return a + b
 
+    def forward_out(self, a, b, out):
+        """``forward`` written into ``out`` (a preallocated buffer of the result's shape and dtype; graph mode's
+        buffer planning, ember/graph/passes/buffers.py): the same ufunc, bit-identical; returns ``out``, or a new
+        array when an operand is not C-contiguous (the operator's result then keeps the operands' layout)."""
+        self.shapes = a.shape, b.shape
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):  # the operator's result may not be in C order
+            return a + b
+        return backend.namespace(a).add(a, b, out=out)
+
     def backward(self, g):
         return unbroadcast(g, self.shapes[0]), unbroadcast(g, self.shapes[1])
 
@@ -31,6 +40,15 @@ class Sub(Function):
         self.shapes = a.shape, b.shape
         return a - b
 
+    def forward_out(self, a, b, out):
+        """``forward`` written into ``out`` (a preallocated buffer of the result's shape and dtype; graph mode's
+        buffer planning, ember/graph/passes/buffers.py): the same ufunc, bit-identical; returns ``out``, or a new
+        array when an operand is not C-contiguous (the operator's result then keeps the operands' layout)."""
+        self.shapes = a.shape, b.shape
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):  # the operator's result may not be in C order
+            return a - b
+        return backend.namespace(a).subtract(a, b, out=out)
+
     def backward(self, g):
         return unbroadcast(g, self.shapes[0]), unbroadcast(-g, self.shapes[1])
 
@@ -42,6 +60,15 @@ class Mul(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
+
+    def forward_out(self, a, b, out):
+        """``forward`` written into ``out`` (a preallocated buffer of the result's shape and dtype; graph mode's
+        buffer planning, ember/graph/passes/buffers.py): the same ufunc, bit-identical; returns ``out``, or a new
+        array when an operand is not C-contiguous (the operator's result then keeps the operands' layout)."""
+        self.a, self.b = a, b
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):  # the operator's result may not be in C order
+            return a * b
+        return backend.namespace(a).multiply(a, b, out=out)
 
     def backward(self, g):
         ga = unbroadcast(g * self.b, self.a.shape) if self.needs_grad[0] else None
@@ -57,6 +84,15 @@ class Div(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
+
+    def forward_out(self, a, b, out):
+        """``forward`` written into ``out`` (a preallocated buffer of the result's shape and dtype; graph mode's
+        buffer planning, ember/graph/passes/buffers.py): the same ufunc, bit-identical; returns ``out``, or a new
+        array when an operand is not C-contiguous (the operator's result then keeps the operands' layout)."""
+        self.a, self.b = a, b
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):  # the operator's result may not be in C order
+            return a / b
+        return backend.namespace(a).divide(a, b, out=out)
 
     def backward(self, g):
         gb_ = g / self.b

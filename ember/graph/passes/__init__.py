@@ -3,7 +3,9 @@
 :func:`optimize` runs them in order on a copy of the traced graph:
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
 dead-code elimination (:mod:`.dce`), ``Add -> ReLU`` fusion (:mod:`.fusion`), then the liveness
-analysis (:mod:`.liveness`) that lets the replay release each value after its last use. Each pass
+analysis (:mod:`.liveness`) that lets the replay release each value after its last use, then
+buffer planning (:mod:`.buffers`, off by default): preallocated output buffers shared by values
+whose lifetimes do not overlap. Each pass
 keeps the program's observable behaviour: outputs, in-place effects, ``.grad`` updates and the
 order of RNG draws.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ember.graph.passes.buffers import plan_buffers
 from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
@@ -24,8 +27,10 @@ PASSES = {
     "dce": eliminate_dead_code,
     "fusion": fuse_add_relu,
     "liveness": analyse_liveness,
+    "buffers": plan_buffers,
 }
 _ENABLED = dict.fromkeys(PASSES, True)
+_ENABLED["buffers"] = False  # off by default: no CPU-time gain on W1-W5, more memory held (docs/graph_mode.md)
 
 
 def copy_graph(graph):
@@ -47,6 +52,15 @@ def set_enabled(name: str, enabled: bool) -> None:
     _ENABLED[name] = bool(enabled)
 
 
+def is_enabled(name: str) -> bool:
+    """Whether pass ``name`` runs (all do by default except ``"buffers"``).
+
+    Raises:
+        KeyError: for an unknown pass name.
+    """
+    return _ENABLED[name]
+
+
 def optimize(graph, born_ids: set = frozenset()):
     """Run every enabled pass on a copy of ``graph``; returns ``(graph, {pass: nodes changed})``."""
     graph = copy_graph(graph)
@@ -59,4 +73,4 @@ def optimize(graph, born_ids: set = frozenset()):
     return graph, stats
 
 
-__all__ = ["optimize", "set_enabled", "copy_graph", "PASSES"]
+__all__ = ["optimize", "set_enabled", "is_enabled", "copy_graph", "PASSES"]
