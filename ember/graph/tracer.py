@@ -158,7 +158,9 @@ class Tracer:
             result._ctx = ctx
         ins = [self.slot(t) for t in inputs] + [self.slot(kwargs[k]) for k in names]
         value, ctx_slot = self.graph.new_slot(), self.graph.new_slot()
-        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names}
+        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names,  # meta: for the fusion passes' checks
+                 "meta": (tuple((raw(t).shape, raw(t).dtype) for t in inputs),
+                          (getattr(out, "shape", None), getattr(out, "dtype", None)))}
         self.graph.nodes.append(Node("op", cls, ins, [value, ctx_slot], attrs))
         self._bind(result, value)
         self.ctx_slot[id(ctx)] = ctx_slot
