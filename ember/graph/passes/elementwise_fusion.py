@@ -52,7 +52,7 @@ def _chains(graph, ctx):
         chain = [node]
         while True:
             nxt = ctx["consumer"].get(chain[-1].outputs[0])
-            if not _link(chain[-1], nxt, ctx):
+            if id(nxt) in seen or not _link(chain[-1], nxt, ctx):  # a node joins one chain only
                 break
             chain.append(nxt)
         seen.update(id(n) for n in chain)
@@ -83,7 +83,8 @@ def _program(chain):
                 refs.append(len(inputs))
                 inputs.append(s)
         inplace = bool(k) and node.op in INPLACE and chain[k - 1].op not in SAVES_OUTPUT and \
-            node.attrs["meta"][1] == chain[k - 1].attrs["meta"][1]  # fmt: skip
+            node.attrs["meta"][1] == chain[k - 1].attrs["meta"][1] and len(node.attrs["meta"][1][0] or ()) > 0
+        # (0-d ufunc results are NumPy scalars, not buffers)  # fmt: skip
         program.append((node.op, node.attrs["kwargs"], node.attrs["needs"], tuple(refs), inplace))
     return inputs, tuple(program)
 
