@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.bias_act_fusion import fuse_bias_activation
+from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
 from ember.graph.passes.elementwise_fusion import fuse_elementwise_chains

@@ -71,22 +71,25 @@ def _effect_free(chain, ctx) -> bool:
 
 
 def _program(chain):
-    """``(inputs, program)`` of the fused node: see :class:`~ember.ops.fused_chain.ElementwiseChain`."""
-    inputs, program = [], []
+    """``(inputs, program, needs, meta)`` of the fused node: see :class:`~ember.ops.fused_chain.ElementwiseChain`."""
+    inputs, program, needs, metas = [], [], [], []
     for k, node in enumerate(chain):
         internal = chain[k - 1].outputs[0] if k else None
         refs = []
-        for s in node.inputs:
+        for j, s in enumerate(node.inputs):
             if s == internal:
                 refs.append(-1)
             else:
                 refs.append(len(inputs))
                 inputs.append(s)
+                needs.append(node.attrs["needs"][j])
+                metas.append(node.attrs["meta"][0][j])
+        # in place when the buffer is free and the result fits it (0-d ufunc results are NumPy scalars, not buffers)
+        out_meta = node.attrs["meta"][1]
         inplace = bool(k) and node.op in INPLACE and chain[k - 1].op not in SAVES_OUTPUT and \
-            node.attrs["meta"][1] == chain[k - 1].attrs["meta"][1] and len(node.attrs["meta"][1][0] or ()) > 0
-        # (0-d ufunc results are NumPy scalars, not buffers)  # fmt: skip
+            out_meta == chain[k - 1].attrs["meta"][1] and len(out_meta[0] or ()) > 0  # fmt: skip
         program.append((node.op, node.attrs["kwargs"], node.attrs["needs"], tuple(refs), inplace))
-    return inputs, tuple(program)
+    return inputs, tuple(program), tuple(needs), (tuple(metas), chain[-1].attrs["meta"][1])
 
 
 def _grad_outputs(chain, grads):
@@ -109,12 +112,8 @@ def fuse_elementwise_chains(graph):
            "pos": {id(n): i for i, n in enumerate(graph.nodes)}, "effect": [n.kind == "effect" for n in graph.nodes]}
     replace, drop, removed = {}, set(), 0
     for chain in _chains(graph, ctx):
-        inputs, program = _program(chain)
+        inputs, program, needs, meta = _program(chain)
         last = chain[-1]
-        meta = (tuple(m for n in chain for m, s in zip(n.attrs["meta"][0], n.inputs, strict=True)
-                      if s not in {c.outputs[0] for c in chain}), last.attrs["meta"][1])  # fmt: skip
-        needs = tuple(nd for n, k in zip(chain, range(len(chain)), strict=True)
-                      for nd, s in zip(n.attrs["needs"], n.inputs, strict=True) if not k or s != chain[k - 1].outputs[0])
         attrs = {"kwargs": {"program": program}, "needs": needs, "tensor_kwargs": (), "meta": meta}
         replace[id(last)] = type(last)("op", ElementwiseChain, inputs, list(last.outputs), attrs)
         drop.update(id(n) for n in chain[:-1])
