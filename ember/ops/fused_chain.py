@@ -92,9 +92,16 @@ class ElementwiseChain(Function):
         return prev
 
     def backward(self, g):
-        grads = [None] * self.n
-        for (_, _, _, refs, _), ctx in zip(reversed(self.program), reversed(self.ctxs), strict=True):
-            r = ctx.backward(g)
+        # Each member's saved arrays are dropped right after its backward (as the liveness pass drops an unfused
+        # node's ctx), so its blocks go back to the allocator for the next member's temporaries. The fusion pass
+        # fuses only chains whose backward runs once (each member's ctx has one backward node).
+        grads, ctxs = [None] * self.n, self.ctxs
+        if ctxs is None:
+            raise RuntimeError("ElementwiseChain: backward called twice on one forward (the fusion pass fuses only "
+                               "chains whose backward runs once).")  # fmt: skip
+        self.ctxs = None
+        for (_, _, _, refs, _) in reversed(self.program):
+            r = ctxs.pop().backward(g)
             g = None
             for ref, gi in zip(refs, r if isinstance(r, tuple) else (r,), strict=False):
                 if ref < 0:
