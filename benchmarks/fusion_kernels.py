@@ -78,11 +78,11 @@ def main(argv=None) -> None:
                 f(arg)
             wall[key].append((time.perf_counter() - t) / args.steps * 1e3)
             cpu[key].append((time.process_time() - c) / args.steps * 1e3)
-    for (name, on), (f, arg) in fns.items():
+    for (name, on), (f, _) in fns.items():
         nodes = len(next(iter(f._cache.values())).graph.nodes)
-        print(json.dumps({"step": name, "fusion": on, "rows": args.rows, "wall_ms": round(statistics.median(wall[(name, on)]), 3),
-                          "cpu_ms": round(statistics.median(cpu[(name, on)]), 3), "nodes": nodes}), flush=True)  # fmt: skip
-
+        rec = {"step": name, "fusion": on, "rows": args.rows, "wall_ms": round(statistics.median(wall[(name, on)]), 3),
+               "cpu_ms": round(statistics.median(cpu[(name, on)]), 3), "nodes": nodes}  # fmt: skip
+        print(json.dumps(rec), flush=True)
 
 if __name__ == "__main__":
     main()
