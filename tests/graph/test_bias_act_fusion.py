@@ -145,3 +145,13 @@ def test_promoting_or_enlarging_bias_is_not_fused():
 
     c = _negative(body)
     assert c.pass_stats["bias_act_fusion"] == 0
+
+
+def test_group_whose_backward_runs_twice_is_not_fused():
+    def body(t, w, b):
+        h = ember.ops.relu(ember.ops.matmul(t, w) + b)
+        h.sum().backward(retain_graph=True)
+        return [(h * h).mean()]  # _negative runs the second backward
+
+    c = _negative(body)
+    assert c.pass_stats["bias_act_fusion"] == 0 and "MatMul" in _ops(c.graph)

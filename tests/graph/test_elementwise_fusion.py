@@ -151,3 +151,21 @@ def test_random_draws_stay_fresh_and_in_order():
     _, _, off = _run(step, [X], off=["elementwise_fusion"])
     assert _chain_nodes(c.graph) and any(n.kind == "random" for n in c.graph.nodes)
     _equal(on, off)
+
+
+def test_chain_whose_backward_runs_twice_is_not_fused():
+    # ember.autograd.grad (a gradient of an intermediate) makes a trace fall back to eager mode; a second
+    # backward through the chain (retain_graph) gives each member's ctx two backward nodes: left unfused.
+    def step(t):
+        y = ops.exp(ops.tanh(t * 2.0) + 1.0)
+        y.sum().backward(retain_graph=True)
+        (y * y).mean().backward()
+        g = t.grad
+        t.grad = None
+        return [y, g]
+
+    c, first, on = _run(step, [X])
+    _, _, off = _run(step, [X], off=["elementwise_fusion"])
+    assert c.pass_stats["elementwise_fusion"] == 0 and not _chain_nodes(c.graph)
+    _equal(on, off)
+    _equal(on, first)
