@@ -86,7 +86,10 @@ class ElementwiseChain(Function):
             args = [prev if r < 0 else inputs[r] for r in refs]
             ctx = cls()
             ctx.needs_grad = needs
-            prev = INPLACE[cls](ctx, args, refs.index(-1)) if inplace else ctx.forward(*args, **kwargs)
+            if inplace and prev.base is None and not any(prev is x for x in inputs):  # a buffer this node made
+                prev = INPLACE[cls](ctx, args, refs.index(-1))
+            else:
+                prev = ctx.forward(*args, **kwargs)
             ctxs.append(ctx)
         self.program, self.ctxs, self.n = program, ctxs, len(inputs)
         return prev

@@ -169,3 +169,25 @@ def test_chain_whose_backward_runs_twice_is_not_fused():
     assert c.pass_stats["elementwise_fusion"] == 0 and not _chain_nodes(c.graph)
     _equal(on, off)
     _equal(on, first)
+
+
+@pytest.mark.parametrize("inplace", [True, False])
+def test_in_place_members_allocate_one_buffer_for_the_chain(inplace):
+    import tracemalloc
+
+    from ember.ops import activations as A
+    from ember.ops import math as M
+
+    x = np.random.default_rng(0).standard_normal((256, 256))  # 512 KiB
+    b, c = np.float64(0.5), np.float64(-1.0)
+    needs = (False, False)
+    program = ((M.Add, {}, needs, (0, 1), False), (M.Neg, {}, needs[:1], (-1,), inplace),
+               (M.Sub, {}, needs, (-1, 2), inplace), (A.Tanh, {}, needs[:1], (-1,), inplace))  # fmt: skip
+    tracemalloc.start()
+    try:
+        out = ElementwiseChain().forward(x, b, c, program=program)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(out, np.tanh(-(x + b) - c))
+    assert (peak < 1.5 * x.nbytes) if inplace else (peak >= 2 * x.nbytes)
