@@ -9,6 +9,11 @@ replayed graph, and the machine's ``other_cpu_frac`` during the run. ``--configs
 configurations (e.g. ``eager graph graph-with-buffers``); ``--memory`` also reports each one's
 ``peak_kib``: the largest tracemalloc peak above the baseline over one step (after the timing), and
 ``buffers_kib``: the preallocated buffers the replay keeps between steps (not in ``peak_kib``).
+
+Workload ``W2ops`` (not in ../shared/BENCHMARKS.md): W2's data and layer sizes (784 -> 256 -> 128 -> 10)
+written as a user's custom layers would be, ``ops.matmul(x, w) + b`` then an activation (ReLU, then a
+tanh-GELU written with elementwise ops), so the graph holds what the fusion passes rewrite (the W1-W5
+models use ``Dense``/``Conv`` layers, which already record fused nodes).
 """
 
 from __future__ import annotations
@@ -73,13 +78,41 @@ def _peak_kib(step, X, Y, steps: int) -> float:
     return round(peak / 1024, 1)
 
 
+def _ops_mlp():
+    """W2's MLP written with ops: ``relu(x @ w1 + b1)``, ``gelu_tanh(h @ w2 + b2)``, ``h @ w3 + b3``."""
+    import ember
+    from ember import layers, ops
+
+    class OpsDense(layers.Layer):
+        def __init__(self, units, activation=None, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.activation = units, activation
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="w")
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+        def call(self, x):
+            z = ops.matmul(x, self.w) + self.b
+            if self.activation == "relu":
+                return ops.relu(z)
+            if self.activation == "gelu":  # tanh approximation, as elementwise ops
+                return 0.5 * z * (1.0 + ops.tanh(0.7978845608 * (z + 0.044715 * (z * z * z))))
+            return z
+
+    ember.utils.set_random_seed(0)
+    model = ember.models.Sequential([layers.Input((784,)), OpsDense(256, "relu"), OpsDense(128, "gelu"),
+                                     OpsDense(10)])  # fmt: skip
+    return model
+
+
 def run(workload: str, rounds: int, steps: int, configs=None, memory: bool = False) -> list[dict]:
     import ember
     from ember.graph import passes
 
-    xs, ys = B._train_data(workload)
+    xs, ys = B._train_data("W2" if workload == "W2ops" else workload)
     X, Y = [ember.tensor(a) for a in xs], [ember.tensor(a) for a in ys]
-    model, _ = B._build(workload, 0)
+    model = _ops_mlp() if workload == "W2ops" else B._build(workload, 0)[0]
     loss_fn, opt = B._loss_and_optimizer(workload)
     steps_by = {}
     for config in configs or _configs():

@@ -158,7 +158,10 @@ class Tracer:
             result._ctx = ctx
         ins = [self.slot(t) for t in inputs] + [self.slot(kwargs[k]) for k in names]
         value, ctx_slot = self.graph.new_slot(), self.graph.new_slot()
-        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names, "meta": _meta(out)}
+        attrs = {"kwargs": static, "needs": needs, "tensor_kwargs": names,  # meta: for the fusion passes' checks
+                 "meta": (tuple((raw(t).shape, raw(t).dtype) for t in inputs),
+                          (getattr(out, "shape", None), getattr(out, "dtype", None))),
+                 "out_meta": _meta(out)}  # (shape, dtype) of a NumPy output or None: passes/buffers.py
         self.graph.nodes.append(Node("op", cls, ins, [value, ctx_slot], attrs))
         self._bind(result, value)
         self.ctx_slot[id(ctx)] = ctx_slot

@@ -2,7 +2,8 @@
 
 :func:`optimize` runs them in order on a copy of the traced graph:
 constant folding (:mod:`.constant_folding`), common-subexpression elimination (:mod:`.cse`),
-dead-code elimination (:mod:`.dce`), ``Add -> ReLU`` fusion (:mod:`.fusion`), then the liveness
+dead-code elimination (:mod:`.dce`), matmul/conv + bias + activation fusion (:mod:`.bias_act_fusion`),
+``Add -> ReLU`` fusion (:mod:`.fusion`), elementwise-chain fusion (:mod:`.elementwise_fusion`), then the liveness
 analysis (:mod:`.liveness`) that lets the replay release each value after its last use, then
 buffer planning (:mod:`.buffers`, off by default): preallocated output buffers shared by values
 whose lifetimes do not overlap. Each pass
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from ember.graph.passes.bias_act_fusion import fuse_bias_activation
 from ember.graph.passes.buffers import plan_buffers
 from ember.graph.passes.constant_folding import fold_constants
 from ember.graph.passes.cse import eliminate_common_subexpressions
 from ember.graph.passes.dce import eliminate_dead_code
+from ember.graph.passes.elementwise_fusion import fuse_elementwise_chains
 from ember.graph.passes.fusion import fuse_add_relu
 from ember.graph.passes.liveness import analyse as analyse_liveness
 
@@ -25,7 +28,9 @@ PASSES = {
     "constant_folding": fold_constants,
     "cse": eliminate_common_subexpressions,
     "dce": eliminate_dead_code,
+    "bias_act_fusion": fuse_bias_activation,
     "fusion": fuse_add_relu,
+    "elementwise_fusion": fuse_elementwise_chains,
     "liveness": analyse_liveness,
     "buffers": plan_buffers,
 }

@@ -89,7 +89,7 @@ def _candidates(graph) -> dict:
     for i, node in enumerate(graph.nodes):
         metas = node.attrs.get("meta")
         if node.kind == "op" and hasattr(node.op, "forward_out") and not node.attrs.get("tensor_kwargs"):
-            pos = [(0, metas)]
+            pos = [(0, node.attrs.get("out_meta"))]
         elif node.kind == "add":
             pos = [(0, metas)]
         elif node.kind == "grad" and hasattr(ctx_op.get(node.inputs[0]), "backward_out") and metas:
