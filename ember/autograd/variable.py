@@ -62,11 +62,21 @@ class Variable(Tensor):
         """``self += value`` in place (Keras's ``assign_add``; the guides' non-trainable state pattern).
 
         Returns the variable (Keras returns the new value; both hold the same numbers).
+        Inside :func:`ember.function` the addition itself is recorded, so every replay adds ``value``
+        to the variable's current value.
         """
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:
+            tracer.inplace(self, "__iadd__", value)
+            return self
         return self.assign(self.data + (value.data if isinstance(value, Tensor) else backend.asarray(value)))
 
     def assign_sub(self, value) -> Variable:
-        """``self -= value`` in place (Keras's ``assign_sub``); returns the variable."""
+        """``self -= value`` in place (Keras's ``assign_sub``); returns the variable (recorded as ``assign_add``)."""
+        tracer = tracing._STATE["tracer"]
+        if tracer is not None:
+            tracer.inplace(self, "__isub__", value)
+            return self
         return self.assign(self.data - (value.data if isinstance(value, Tensor) else backend.asarray(value)))
 
     def __repr__(self) -> str:

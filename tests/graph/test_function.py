@@ -193,6 +193,28 @@ def test_inplace_on_captured_tensor_and_assign_replay():
     np.testing.assert_allclose(box["t"].numpy(), [4.0, 8.0, 12.0])
 
 
+def test_assign_add_and_assign_sub_replay_on_the_current_value():
+    # assign_add read the variable's values in Python: every replay set it to the trace-time sum (a stale graph)
+    counter = ember.Variable(np.zeros((), dtype="float32"), trainable=False)
+    total = ember.Variable(np.zeros(3, dtype="float32"), trainable=False)
+    down = ember.Variable(np.full(3, 10.0, dtype="float32"), trainable=False)
+
+    @ember.function
+    def step(x):
+        counter.assign_add(1.0)
+        total.assign_add(x * 2.0)
+        down.assign_sub(x)
+        return total * 1.0
+
+    xs = [ember.tensor(np.full(3, float(i + 1), dtype="float32")) for i in range(4)]
+    for x in xs:
+        out = step(x)
+    assert float(counter.numpy()) == 4.0
+    np.testing.assert_array_equal(total.numpy(), np.full(3, 2.0 * (1 + 2 + 3 + 4), dtype="float32"))
+    np.testing.assert_array_equal(out.numpy(), total.numpy())
+    np.testing.assert_array_equal(down.numpy(), np.full(3, 10.0 - (1 + 2 + 3 + 4), dtype="float32"))
+
+
 def test_errors_inside_the_traced_function_point_at_the_users_line():
     @ember.function
     def f(x):
