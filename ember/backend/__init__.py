@@ -35,6 +35,7 @@ __all__ = [
     "scatter_add",
     "matmul_tn",
     "contiguous",
+    "relu_",
     "namespace",
     "special",
     "asarray",
@@ -130,6 +131,34 @@ def contiguous(array):
     an op on a view equals the op on a copy bit for bit. Unlike ``ascontiguousarray`` it keeps 0-d arrays 0-d.
     """
     return array if array.flags.c_contiguous else namespace(array).ascontiguousarray(array)
+
+
+_RELU_BLOCK = 4096
+_RELU_ZEROS: dict = {}  # dtype -> read-only zeros of _RELU_BLOCK elements
+
+
+def relu_(y):
+    """``y = maximum(y, 0)`` in place on a fresh array (NaN stays NaN, ``-0.0`` stays ``-0.0``); returns ``y``.
+
+    NumPy 2.4's ``maximum`` against a scalar 0 runs a loop that is not vectorised (21,632 float32: 8.9 us;
+    5.5 M: 2.1 ms); against a row of zeros broadcast over rows of a C-contiguous array it takes the SIMD loop
+    (5.8 us; 1.25 ms). Same elementwise ``maximum``, so bit-identical (tested with NaN, signed zeros, inf).
+    Small, strided or non-NumPy arrays take the scalar form.
+    """
+    n = y.size
+    if n < 2 * _RELU_BLOCK or type(y) is not np.ndarray or not y.flags.c_contiguous:
+        return namespace(y).maximum(y, y.dtype.type(0), out=y)
+    zeros = _RELU_ZEROS.get(y.dtype)
+    if zeros is None:
+        zeros = _RELU_ZEROS[y.dtype] = np.zeros(_RELU_BLOCK, y.dtype)
+        zeros.flags.writeable = False
+    flat = y.reshape(-1)  # a view: y is C-contiguous
+    m = n - n % _RELU_BLOCK
+    head = flat[:m].reshape(-1, _RELU_BLOCK)
+    np.maximum(head, zeros, out=head)
+    if m < n:
+        np.maximum(flat[m:], zeros[: n - m], out=flat[m:])
+    return y
 
 
 def matmul_tn(a, b):
