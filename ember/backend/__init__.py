@@ -36,6 +36,7 @@ __all__ = [
     "matmul_tn",
     "contiguous",
     "relu_",
+    "add_row_",
     "namespace",
     "special",
     "asarray",
@@ -158,6 +159,30 @@ def relu_(y):
     np.maximum(head, zeros, out=head)
     if m < n:
         np.maximum(flat[m:], zeros[: n - m], out=flat[m:])
+    return y
+
+
+def add_row_(y, row):
+    """``y += row`` in place for a C-contiguous ``y`` of shape ``(..., len(row))``; returns ``y``.
+
+    Broadcasting a short row (e.g. a conv bias of 32 channels) makes NumPy run its inner loop 32 elements at a
+    time (2.2 ms on (173056, 32) float32); the row tiled to 4096 elements and added to ``y`` seen as 4096-element
+    rows takes the long vectorised loop (1.6 ms; W3's first conv at b64: 423 -> 243 us). The same additions,
+    so bit-identical. Small arrays, rows longer than 64 (already a long loop: (256, 256) measured slower tiled)
+    or not dividing 4096, and non-NumPy arrays take ``y += row``.
+    """
+    n, c = y.size, row.shape[-1] if row.ndim == 1 else 0
+    short = 0 < c <= 64 and not _RELU_BLOCK % c and n >= 16 * _RELU_BLOCK
+    if not short or type(y) is not np.ndarray or not y.flags.c_contiguous or y.shape[-1] != c or row.dtype != y.dtype:
+        y += row
+        return y
+    tiled = np.tile(row, _RELU_BLOCK // c)
+    flat = y.reshape(-1)
+    m = n - n % _RELU_BLOCK  # n and m are multiples of c: every block starts at channel 0
+    head = flat[:m].reshape(-1, _RELU_BLOCK)
+    np.add(head, tiled, out=head)
+    if m < n:
+        np.add(flat[m:], tiled[: n - m], out=flat[m:])
     return y
 
 

@@ -21,7 +21,7 @@ ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 def _epilogue(xp, y, bias, activation):
     """``y = activation(y + bias)`` in place on the fresh GEMM output ``y`` (no temporaries)."""
-    y += bias
+    backend.add_row_(y, bias)
     if activation == "relu":
         backend.relu_(y)
     elif activation == "sigmoid":  # 0.5 (1 + tanh(y / 2)): no overflow warning for large |y|

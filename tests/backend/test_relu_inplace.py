@@ -29,3 +29,22 @@ def test_relu_inplace_strided_input_is_written_in_place():
     backend.relu_(y)
     assert np.array_equal(base[:, ::2], expected)
     assert (base[:, 1::2] < 0).any()  # the other columns untouched
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 7), (2048, 32), (2049, 32), (4096, 12), (700, 64), (5, 900, 16)])
+def test_add_row_inplace_matches_broadcast_add_bits(dtype, shape):
+    rng = np.random.default_rng(len(shape) + shape[0])
+    y = rng.standard_normal(shape).astype(dtype) * 1e3
+    row = rng.standard_normal(shape[-1]).astype(dtype)
+    row[0] = -0.0
+    expected = y + row
+    got = backend.add_row_(y, row)
+    assert got is y
+    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_add_row_inplace_other_dtype_row_falls_back_to_broadcasting():
+    y = np.ones((4096, 32), np.float32)
+    row = np.arange(32, dtype=np.float64)
+    assert np.array_equal(backend.add_row_(y, row), np.ones((4096, 32), np.float32) + row.astype(np.float32))
