@@ -35,6 +35,8 @@ __all__ = [
     "scatter_add",
     "matmul_tn",
     "contiguous",
+    "relu_",
+    "add_row_",
     "namespace",
     "special",
     "asarray",
@@ -130,6 +132,58 @@ def contiguous(array):
     an op on a view equals the op on a copy bit for bit. Unlike ``ascontiguousarray`` it keeps 0-d arrays 0-d.
     """
     return array if array.flags.c_contiguous else namespace(array).ascontiguousarray(array)
+
+
+_RELU_BLOCK = 4096
+_RELU_ZEROS: dict = {}  # dtype -> read-only zeros of _RELU_BLOCK elements
+
+
+def relu_(y):
+    """``y = maximum(y, 0)`` in place on a fresh array (NaN stays NaN, ``-0.0`` stays ``-0.0``); returns ``y``.
+
+    NumPy 2.4's ``maximum`` against a scalar 0 runs a loop that is not vectorised (21,632 float32: 8.9 us;
+    5.5 M: 2.1 ms); against a row of zeros broadcast over rows of a C-contiguous array it takes the SIMD loop
+    (5.8 us; 1.25 ms). Same elementwise ``maximum``, so bit-identical (tested with NaN, signed zeros, inf).
+    Small, strided or non-NumPy arrays take the scalar form.
+    """
+    n = y.size
+    if n < 2 * _RELU_BLOCK or type(y) is not np.ndarray or not y.flags.c_contiguous:
+        return namespace(y).maximum(y, y.dtype.type(0), out=y)
+    zeros = _RELU_ZEROS.get(y.dtype)
+    if zeros is None:
+        zeros = _RELU_ZEROS[y.dtype] = np.zeros(_RELU_BLOCK, y.dtype)
+        zeros.flags.writeable = False
+    flat = y.reshape(-1)  # a view: y is C-contiguous
+    m = n - n % _RELU_BLOCK
+    head = flat[:m].reshape(-1, _RELU_BLOCK)
+    np.maximum(head, zeros, out=head)
+    if m < n:
+        np.maximum(flat[m:], zeros[: n - m], out=flat[m:])
+    return y
+
+
+def add_row_(y, row):
+    """``y += row`` in place for a C-contiguous ``y`` of shape ``(..., len(row))``; returns ``y``.
+
+    Broadcasting a short row (e.g. a conv bias of 32 channels) makes NumPy run its inner loop 32 elements at a
+    time (2.2 ms on (173056, 32) float32); the row tiled to 4096 elements and added to ``y`` seen as 4096-element
+    rows takes the long vectorised loop (1.6 ms; W3's first conv at b64: 423 -> 243 us). The same additions,
+    so bit-identical. Small arrays, rows longer than 64 (already a long loop: (256, 256) measured slower tiled)
+    or not dividing 4096, and non-NumPy arrays take ``y += row``.
+    """
+    n, c = y.size, row.shape[-1] if row.ndim == 1 else 0
+    short = 0 < c <= 64 and not _RELU_BLOCK % c and n >= 16 * _RELU_BLOCK
+    if not short or type(y) is not np.ndarray or not y.flags.c_contiguous or y.shape[-1] != c or row.dtype != y.dtype:
+        y += row
+        return y
+    tiled = np.tile(row, _RELU_BLOCK // c)
+    flat = y.reshape(-1)
+    m = n - n % _RELU_BLOCK  # n and m are multiples of c: every block starts at channel 0
+    head = flat[:m].reshape(-1, _RELU_BLOCK)
+    np.add(head, tiled, out=head)
+    if m < n:
+        np.add(flat[m:], tiled[: n - m], out=flat[m:])
+    return y
 
 
 def matmul_tn(a, b):

@@ -26,10 +26,17 @@ def check_input(layer, inputs) -> None:
     Shapes in messages omit the batch axis, as the layer is defined on one sample.
     """
     spec = layer.input_spec
-    shape = tuple(inputs.shape) if hasattr(inputs, "shape") else None
+    shape = getattr(inputs, "shape", None)
     if shape is None:
         return
-    kind = type(layer).__name__
+    ndim, min_ndim, n = spec.ndim, spec.min_ndim, len(shape)
+    if (ndim is None or n == ndim) and (min_ndim is None or n >= min_ndim):
+        for axis, size in spec.axes.items():
+            if size is not None and shape[axis] != size:
+                break
+        else:
+            return  # the common case, before any message is built (hot path: every layer call)
+    shape, kind = tuple(shape), type(layer).__name__
     if spec.ndim is not None and len(shape) != spec.ndim:
         raise ValueError(
             f"{kind} '{layer.name}' expects input of rank {spec.ndim} (batch axis included), i.e. "

@@ -8,17 +8,15 @@ Source: keras/src/layers/layer.py (v3), reduced to what ember needs.
 
 from __future__ import annotations
 
-import inspect
-import re
-from collections import defaultdict
-
 from ember import initializers
 from ember.autograd import Tensor, Variable, no_grad
 from ember.autograd.function import _AUTOCAST
+from ember.backend.config import floatx
 from ember.layers.input_spec import InputSpec, check_input
 from ember.layers.layer_dtype import DTypeMixin, autocast_inputs, call_with_policy, refuse_text, resolve_policy
-from ember.layers.layer_helpers import (
+from ember.layers.layer_helpers import (  # noqa: F401 (to_snake_case, unique_name: re-exported)
     WeightAllocationError,
+    _accepts,
     _as_tensors,
     _build_wrapper,
     _is_shape_list,
@@ -34,38 +32,18 @@ from ember.layers.layer_helpers import (
     layer_input,
     layer_output,
     output_shape_without_building,
+    to_snake_case,
+    unique_name,
 )
 from ember.layers.masking_state import _MASKS, get_mask
 
-_NAME_COUNTS: dict[str, int] = defaultdict(int)
-_ACCEPTS: dict[tuple, bool] = {}
 _BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
                 "activity_regularizer", "autocast"}  # fmt: skip
 
 
-def to_snake_case(name: str) -> str:
-    """``'BatchNormalization'`` → ``'batch_normalization'`` (Keras's auto-naming)."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()  # Keras: digits do not start a word (conv2d)
-
-
-def unique_name(base: str) -> str:
-    """``'dense'``, then ``'dense_1'``, ``'dense_2'``, ... (one counter per base name)."""
-    count = _NAME_COUNTS[base]
-    _NAME_COUNTS[base] += 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def _accepts(cls, arg: str) -> bool:
-    key = (cls, arg)
-    if key not in _ACCEPTS:
-        params = inspect.signature(cls.call).parameters
-        _ACCEPTS[key] = arg in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-    return _ACCEPTS[key]
-
-
 _UNSET = object()
 _DEPTH = [0]  # how many Layer.__call__ are running: 0 means the next call is a top-level one
+_LOSSES_ADDED = [False]  # whether any add_loss ran in this process (else no layer has losses to clear)
 
 
 class Layer(DTypeMixin):
@@ -272,6 +250,7 @@ class Layer(DTypeMixin):
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss) -> None:
         """Add a scalar loss term (e.g. an activity regularizer) for the current forward pass."""
+        _LOSSES_ADDED[0] = True
         self._losses.append(loss)
 
     @property
@@ -307,38 +286,49 @@ class Layer(DTypeMixin):
         return inputs
 
     def __call__(self, inputs, *args, **kwargs):
-        # NOTE: the hot path of every forward pass; keep per-call work to dict lookups and isinstance checks.
-        if not isinstance(inputs, Tensor):
+        # NOTE: the hot path of every forward pass; keep per-call work to dict lookups and isinstance checks
+        # (the W6 CNN b1 forward spent ~40 of 240 us here: see benchmarks/RESULTS.md, "Layer.__call__").
+        if isinstance(inputs, Tensor):
+            if inputs.dtype.kind in "USO":  # text: refuse_text raises unless the layer reads strings
+                refuse_text(self, inputs)
+        else:
             if _is_symbolic(inputs):
                 from ember.layers.input_layer import symbolic_call
 
                 return symbolic_call(self, inputs, *args, **kwargs)
             inputs = _as_tensors(inputs)
-        refuse_text(self, inputs)
+            refuse_text(self, inputs)
         if not self.built:
             self._maybe_build(_shapes(inputs))
         if self.input_spec is not None:
             check_input(self, inputs)
         cls = type(self)
-        if "training" in kwargs and not _accepts(cls, "training"):
-            del kwargs["training"]
-        mask = kwargs.pop("mask", _UNSET)
+        mask = _UNSET
+        if kwargs:
+            if "training" in kwargs and not _accepts(cls, "training"):
+                del kwargs["training"]
+            mask = kwargs.pop("mask", _UNSET)
         if mask is _UNSET:
             mask = get_mask(inputs) if _MASKS else None
         if mask is not None and _accepts(cls, "mask"):
             kwargs["mask"] = mask
-        if _DEPTH[0] == 0:  # a top-level call starts a new forward pass: drop the losses of the last one (Keras 3)
-            self._clear_losses()
+        if _DEPTH[0] == 0 and _LOSSES_ADDED[0]:  # a top-level call starts a new forward pass: drop the
+            self._clear_losses()  # losses of the last one (Keras 3); none to drop before any add_loss
         _DEPTH[0] += 1
         try:
             if self.__dict__.get("_autocast") is None and _AUTOCAST[0] is None:
-                inputs, args, kwargs = autocast_inputs(self, inputs, args, kwargs)
+                if args or kwargs or self.dtype is not None or getattr(inputs, "dtype", None) != floatx():
+                    inputs, args, kwargs = autocast_inputs(self, inputs, args, kwargs)
                 outputs = self.call(inputs, *args, **kwargs)
             else:
                 outputs = call_with_policy(self, inputs, args, kwargs)
         finally:
             _DEPTH[0] -= 1
-        _tag_layer_call(self, inputs, outputs)
+        if outputs.__class__ is Tensor:  # _tag_layer_call's one-output case, inlined
+            if outputs._ctx is not None and outputs is not inputs:
+                _tag_layer_call(self, inputs, outputs)
+        else:
+            _tag_layer_call(self, inputs, outputs)
         if self.__dict__.get("activity_regularizer") is not None:
             add_activity_loss(self, outputs)
         if self.supports_masking and (mask is not None or _makes_masks(cls)):

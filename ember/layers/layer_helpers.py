@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import re
+from collections import defaultdict
 
 from ember.autograd import Tensor
 from ember.layers.masking_state import set_mask
+
+_NAME_COUNTS: dict[str, int] = defaultdict(int)
+_ACCEPTS: dict[tuple, bool] = {}
+
+
+def to_snake_case(name: str) -> str:
+    """``'BatchNormalization'`` → ``'batch_normalization'`` (Keras's auto-naming)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()  # Keras: digits do not start a word (conv2d)
+
+
+def unique_name(base: str) -> str:
+    """``'dense'``, then ``'dense_1'``, ``'dense_2'``, ... (one counter per base name)."""
+    count = _NAME_COUNTS[base]
+    _NAME_COUNTS[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _accepts(cls, arg: str) -> bool:
+    key = (cls, arg)
+    if key not in _ACCEPTS:
+        params = inspect.signature(cls.call).parameters
+        _ACCEPTS[key] = arg in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return _ACCEPTS[key]
 
 
 class WeightAllocationError(MemoryError, ValueError):

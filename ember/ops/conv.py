@@ -104,13 +104,16 @@ def im2col(x, geo: Geometry):
     Rows are ``(batch, *out)`` positions in C order, columns ``(*kernel, channels)``, matching a
     kernel reshaped to ``(taps * channels, out)``. Built from a strided view (one copy, whose inner
     loop NumPy runs over contiguous ``kernel_w * channels`` runs); with one channel those runs are
-    too short and stacking the taps' slices is 2x faster. NOTE: the result must not be a transposed
+    too short and copying the taps' slices is 2x faster. NOTE: the result must not be a transposed
     view: multi-threaded OpenBLAS on a transposed (43264, 9) operand measured 30x slower on a busy machine.
     """
     xp = backend.namespace(x)
     taps = math.prod(geo.kernel)
-    if x.shape[-1] == 1:
-        return xp.stack([x[idx] for idx in geo.tap_slices()], axis=-2).reshape(-1, taps)
+    if x.shape[-1] == 1:  # each tap's slice into its column of a preallocated array (2.5 us less at W6 b1)
+        cols = xp.empty((x.shape[0], *geo.out, taps), dtype=x.dtype)
+        for t, idx in enumerate(geo.tap_slices()):
+            cols[..., t] = x[idx][..., 0]
+        return cols.reshape(-1, taps)
     s = x.strides
     view = xp.lib.stride_tricks.as_strided(
         x,
