@@ -29,7 +29,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import Tensor
 from ember.distributed import comm
-from ember.optimizers.optimizer import Optimizer
+from ember.optimizers.optimizer import Optimizer, record_traced_apply
 
 DEFAULT_BUCKET_BYTES = 64 * 1024 * 1024
 
@@ -111,6 +111,8 @@ class _Distributed:
     """Mixin placed in front of an optimizer's class by :func:`DistributedOptimizer`."""
 
     def apply(self, grads, trainable_variables) -> None:
+        if record_traced_apply(self, grads, trainable_variables):  # inside ember.function: replayed as Python
+            return
         grads = average_gradients(list(grads), self.bucket_bytes, stats=self, buffers=self._fusion_buffers)
         super().apply(grads, trainable_variables)
 

@@ -29,6 +29,8 @@ Node kinds (``Node.kind``):
 ``effect``  in-place update of ``attrs['target']`` (``'copy'``, ``'assign'``, ``'__iadd__'``, ...) by
             ``inputs[0]`` (or ``attrs['scalar']``).
 ``setgrad`` the leaf's final ``.grad`` after the call: ``inputs[0]``, or ``None`` when no input.
+``callback`` ``op(*inputs)``: Python that updates state from traced values (``Optimizer.apply``: the
+            step counter, schedules and in-place slot kernels), run again at every replay; no outputs.
 ==========  ===================================================================================
 """
 
@@ -52,7 +54,7 @@ class Node:
         """The op's name for printing and drawings: the Function class name or the kind."""
         if self.kind == "op":
             return self.op.__name__
-        if self.kind in ("random", "host"):
+        if self.kind in ("random", "host", "callback"):
             return f"{self.kind}:{getattr(self.op, '__name__', 'fn')}"
         return self.kind
 

@@ -143,7 +143,16 @@ def _effect(node):
     return run
 
 
-_BUILDERS = {"op": _op, "grad": _grad, "random": _host, "host": _host, "ones": _ones, "add": _add, "effect": _effect}
+def _callback(node):
+    fn, ins = node.op, node.inputs
+
+    def run(v):
+        fn(*[v[i] for i in ins])
+    return run
+
+
+_BUILDERS = {"op": _op, "grad": _grad, "random": _host, "host": _host, "ones": _ones, "add": _add, "effect": _effect,
+             "callback": _callback}
 
 
 class Program:

@@ -178,6 +178,18 @@ class Tracer:
         self._bind(result, value)
         return result
 
+    def callback(self, fn, tensors) -> None:
+        """Python that updates state from traced values, ``fn(*arrays)`` (``Optimizer.apply``): run now
+        with tracing paused (its own array code is not recorded op by op) and again at every replay."""
+        ins = [self.slot(t) for t in tensors]
+        saved = tracing._STATE["tracer"]
+        tracing._STATE["tracer"] = None
+        try:
+            fn(*[raw(t) for t in tensors])
+        finally:
+            tracing._STATE["tracer"] = saved
+        self.graph.nodes.append(Node("callback", fn, ins, [], {}))
+
     def host_read(self, tensor, how: str) -> None:
         """Python read a traced value: the graph cannot replay this function faithfully."""
         if self.untraceable is None:

@@ -1,11 +1,12 @@
 """``compile(jit_compile=True)``: the trainer's steps run through :func:`ember.function` (graph mode).
 
 The forward pass, the losses (compiled, ``add_loss`` and regularization terms), the backward
-pass and the layers' state updates (BatchNorm moving statistics, RNG draws of Dropout/noise
-layers) of a step are traced once per batch signature and then replayed on arrays
-(ember/graph). The optimizer update (:meth:`Optimizer.apply`: step counter, learning-rate
-schedule, in-place slot kernels) and the metric updates (Python floats) run after each replay,
-exactly as in eager mode, on the replayed loss, predictions and gradients.
+pass, the layers' state updates (BatchNorm moving statistics, RNG draws of Dropout/noise
+layers) and the optimizer update of a step are traced once per batch signature and then replayed
+on arrays (ember/graph). The optimizer update (:meth:`Optimizer.apply`: step counter,
+learning-rate schedule, clipping, loss-scale checks, in-place slot kernels) is one ``callback``
+node of the graph: Python replayed as it is, on the replayed gradients. The metric updates
+(Python floats) run after each replay, exactly as in eager mode, on the replayed loss and predictions.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ class JitSteps:
         loss = m.compute_loss(x, y, y_pred, sample_weight)
         variables = m.trainable_weights
         if not variables or not loss.requires_grad:  # nothing to train: a no-op step, as in Keras (and eager)
-            return loss, y_pred, [None] * len(variables), list(m._output_losses) if m._multi_output else None
+            return loss, y_pred, list(m._output_losses) if m._multi_output else None
         m.optimizer.backward(loss)
         grads = [v.grad for v in variables]
         for v in variables:
             v.grad = None
-        return loss, y_pred, grads, list(m._output_losses) if m._multi_output else None
+        m.optimizer.apply(grads, variables)  # one callback node (Optimizer.apply is Python on arrays)
+        return loss, y_pred, list(m._output_losses) if m._multi_output else None
 
     def _test_core(self, x, y, sample_weight):
         from ember.autograd import no_grad
@@ -67,16 +69,15 @@ class JitSteps:
             return self.model(x, training=False)
 
     def train_step(self, data) -> dict:
-        """:meth:`Trainer.train_step` with the forward/backward replayed."""
+        """:meth:`Trainer.train_step` with the forward, backward and optimizer update replayed."""
         m = self.model
         x, y, sample_weight = batching.unpack_x_y_sample_weight(data)
         # the trainable set is part of the signature: freezing a layer between calls retraces
         trainable = tuple(id(v) for v in m.trainable_weights)
         with m.optimizer.overflow_scope():  # the replayed backward may overflow float16 under loss scaling
-            loss, y_pred, grads, output_losses = self.train(x, y, sample_weight, trainable)
+            loss, y_pred, output_losses = self.train(x, y, sample_weight, trainable)
         if m._multi_output:
             m._output_losses = output_losses
-        m.optimizer.apply(grads, m.trainable_weights)
         return m._update_metrics(loss, y, y_pred, sample_weight, batching.num_samples(x))
 
     def test_step(self, data) -> dict:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ember import backend
 from ember.autograd import Tensor, Variable
 from ember.ops import updates
-from ember.optimizers.optimizer import Optimizer
+from ember.optimizers.optimizer import Optimizer, record_traced_apply
 
 
 class LossScaleOptimizer(Optimizer):
@@ -83,6 +83,8 @@ class LossScaleOptimizer(Optimizer):
 
     def apply(self, grads, trainable_variables) -> None:
         """Unscale and apply ``grads`` if all are finite; otherwise skip the step and halve the scale."""
+        if record_traced_apply(self, grads, trainable_variables):  # inside ember.function: replayed as Python
+            return
         arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
         if not updates.all_finite([a for a in arrays if a is not None]):
             self.step_counter = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 
-from ember.autograd import Tensor, no_grad
+from ember.autograd import Tensor, no_grad, tracing
 from ember.ops import updates
 
 # Keras-only options that ember's eager optimizers do not implement: from_config accepts them when inactive.
@@ -122,7 +122,13 @@ class Optimizer:
         return contextlib.nullcontext()
 
     def apply(self, grads, trainable_variables) -> None:
-        """Update ``trainable_variables`` in place from ``grads`` (Tensors or arrays; ``None`` skips)."""
+        """Update ``trainable_variables`` in place from ``grads`` (Tensors or arrays; ``None`` skips).
+
+        Inside :func:`ember.function` the whole update is recorded as one ``callback`` node (see
+        :func:`record_traced_apply`) and runs again, as Python, at every replay.
+        """
+        if record_traced_apply(self, grads, trainable_variables):
+            return
         grads, variables = list(grads), list(trainable_variables)
         if len(grads) != len(variables):
             raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for {len(variables)} variables")
@@ -321,3 +327,26 @@ class Optimizer:
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
+
+
+def record_traced_apply(optimizer, grads, trainable_variables) -> bool:
+    """While :func:`ember.function` traces: record ``optimizer.apply(grads, trainable_variables)`` as one
+    ``callback`` node of the graph (ember/graph/ir.py) and return ``True``; otherwise return ``False``.
+
+    The update is Python on arrays (step counter, learning-rate schedule, clipping, loss-scale checks,
+    in-place slot kernels), so it is not recorded op by op: the traced gradient tensors become the node's
+    inputs, and each replay calls ``optimizer.apply`` on the replayed gradient arrays (the first run, at
+    trace time, is the eager step). Gradients given as arrays or ``None`` are taken as they are.
+    """
+    tracer = tracing._STATE["tracer"]
+    if tracer is None:
+        return False
+    grads, variables = list(grads), list(trainable_variables)
+    traced = [isinstance(g, Tensor) for g in grads]
+
+    def update(*arrays):
+        it = iter(arrays)
+        optimizer.apply([next(it) if t else g for g, t in zip(grads, traced, strict=True)], variables)
+
+    tracer.callback(update, [g for g, t in zip(grads, traced, strict=True) if t])
+    return True

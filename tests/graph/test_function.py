@@ -225,7 +225,7 @@ def test_errors_inside_the_traced_function_point_at_the_users_line():
     assert any(entry.name == "f" for entry in info.traceback)
 
 
-def test_optimizer_update_inside_a_traced_function_runs_eagerly_never_stale():
+def test_optimizer_update_inside_a_traced_function_is_one_callback_node_replayed_every_call():
     w = ember.Variable(np.ones((3, 1), dtype="float32"))
     opt = ember.optimizers.SGD(learning_rate=0.1)
 
@@ -233,13 +233,72 @@ def test_optimizer_update_inside_a_traced_function_runs_eagerly_never_stale():
     def step(x):
         loss = (x @ w).mean()
         loss.backward()
-        opt.apply([w.grad], [w])  # reads the gradient as an array: not replayable
+        opt.apply([w.grad], [w])  # recorded as one callback node (no fallback: warnings are errors here)
         w.grad = None
         return loss
 
     x = ember.tensor(np.ones((2, 3), dtype="float32"))
-    with pytest.warns(GraphFallbackWarning):
-        step(x)
     step(x)
-    np.testing.assert_allclose(w.numpy(), np.full((3, 1), 1.0 - 2 * 0.1), rtol=1e-6)
-    assert opt.iterations == 2
+    step(x)
+    step(x)
+    np.testing.assert_allclose(w.numpy(), np.full((3, 1), 1.0 - 3 * 0.1), rtol=1e-6)
+    assert opt.iterations == 3
+    assert step.get_concrete_function(x).graph.count("callback") == 1
+
+
+def _custom_training(jit: bool, optimizer, steps: int = 12):
+    ember.utils.set_random_seed(0)
+    model = ember.models.Sequential([ember.layers.Input((5,)), ember.layers.Dense(8, activation="tanh"),
+                                     ember.layers.Dense(1)])  # fmt: skip
+    loss_fn = ember.losses.MeanSquaredError()
+    rng = np.random.default_rng(3)
+    xs = [ember.tensor(rng.standard_normal((4, 5)).astype("float32")) for _ in range(steps)]
+    ys = [ember.tensor(rng.standard_normal((4, 1)).astype("float32")) for _ in range(steps)]
+
+    def step(x, y):
+        loss = loss_fn(y, model(x, training=True))
+        loss.backward()
+        variables = model.trainable_weights
+        optimizer.apply([v.grad for v in variables], variables)
+        for v in variables:
+            v.grad = None
+        return loss
+
+    step = ember.function(step) if jit else step
+    losses = [float(step(x, y)) for x, y in zip(xs, ys, strict=True)]
+    return model, losses
+
+
+def test_traced_custom_training_loop_with_schedule_and_clipping_equals_eager():
+    def make():
+        schedule = ember.optimizers.schedules.ExponentialDecay(0.05, decay_steps=2, decay_rate=0.5)
+        return ember.optimizers.Adam(learning_rate=schedule, clipnorm=0.5)
+
+    opt_e, opt_g = make(), make()
+    eager, loss_e = _custom_training(False, opt_e)
+    graph, loss_g = _custom_training(True, opt_g)
+    assert loss_g == loss_e  # the schedule's learning rate is read at every replay, not frozen at trace time
+    for a, b in zip(eager.get_weights(), graph.get_weights(), strict=True):
+        np.testing.assert_array_equal(b, a)
+    assert int(opt_g.iterations) == int(opt_e.iterations) == 12
+
+
+def test_traced_loss_scale_optimizer_skips_a_non_finite_step_at_replay():
+    w = ember.Variable(np.ones((2,), dtype="float32"))
+    opt = ember.mixed_precision.LossScaleOptimizer(ember.optimizers.SGD(learning_rate=0.5))
+
+    @ember.function
+    def step(x):
+        loss = (x * w).sum()
+        loss.backward()
+        opt.apply([w.grad], [w])
+        w.grad = None
+        return loss
+
+    step(ember.tensor(np.ones(2, dtype="float32")))  # traced: a finite step
+    after_first = w.numpy().copy()
+    scale = float(opt.dynamic_scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        step(ember.tensor(np.array([np.inf, 1.0], dtype="float32")))  # replayed: the check runs again, skips
+    np.testing.assert_array_equal(w.numpy(), after_first)
+    assert float(opt.dynamic_scale) == scale / 2

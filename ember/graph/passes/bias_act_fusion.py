@@ -84,7 +84,8 @@ def _grads_chain(nodes, pos, ctx):
 
 
 def _index(graph):
-    return {"pos": {id(n): i for i, n in enumerate(graph.nodes)}, "effect": [n.kind == "effect" for n in graph.nodes]}
+    return {"pos": {id(n): i for i, n in enumerate(graph.nodes)},
+            "effect": [n.kind in ("effect", "callback") for n in graph.nodes]}
 
 
 def fuse_bias_activation(graph):

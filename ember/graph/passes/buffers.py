@@ -145,6 +145,8 @@ def _roots(graph, cand) -> tuple[dict, set]:
                 roots[s] = ins
         elif node.kind == "effect":
             escaped |= roots.get(node.attrs["target"], empty)
+        elif node.kind == "callback":  # Python (an optimizer step) may keep what it reads
+            escaped |= ins
         else:  # host, random, and any kind added later
             for s in node.outputs:
                 roots[s] = ins

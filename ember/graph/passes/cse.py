@@ -27,6 +27,8 @@ def eliminate_common_subexpressions(graph):
     kept = []
     for node in graph.nodes:
         node.inputs = [rename.get(s, s) for s in node.inputs]
+        if node.kind == "callback":  # it may update any variable in place (an optimizer step)
+            seen.clear()
         if node.kind == "effect":
             seen.clear()
             node.attrs["target"] = rename.get(node.attrs["target"], node.attrs["target"])

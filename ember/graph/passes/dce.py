@@ -1,14 +1,14 @@
 """Dead-code elimination: drop nodes whose outputs reach no output, effect, ``.grad`` or backward node.
 
 A backwards sweep keeps a node when one of its outputs is live; effects (in-place updates),
-``.grad`` writes and RNG draws are always kept (an RNG draw advances the generator, so
-removing it would change every later draw). An op node whose value is dead but whose
+``callback`` nodes (optimizer updates), ``.grad`` writes and RNG draws are always kept (an RNG
+draw advances the generator, so removing it would change every later draw). An op node whose value is dead but whose
 backward runs stays (its ctx slot is live). Unused captured tensors and constants go too.
 """
 
 from __future__ import annotations
 
-_ROOTS = ("effect", "leafgrad", "setgrad", "random")
+_ROOTS = ("effect", "leafgrad", "setgrad", "random", "callback")
 
 
 def eliminate_dead_code(graph):

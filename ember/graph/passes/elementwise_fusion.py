@@ -109,7 +109,8 @@ def fuse_elementwise_chains(graph):
     ops = [n for n in graph.nodes if n.kind == "op"]
     ctx = {"uses": uses, "consumer": {s: n for n in ops for s in n.inputs if uses[s] == 1},
            "grad_of": {n.inputs[0]: n for n in graph.nodes if n.kind == "grad"},
-           "pos": {id(n): i for i, n in enumerate(graph.nodes)}, "effect": [n.kind == "effect" for n in graph.nodes]}
+           "pos": {id(n): i for i, n in enumerate(graph.nodes)},
+           "effect": [n.kind in ("effect", "callback") for n in graph.nodes]}
     replace, drop, removed = {}, set(), 0
     for chain in _chains(graph, ctx):
         inputs, program, needs, meta = _program(chain)
