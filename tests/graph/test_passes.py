@@ -81,7 +81,14 @@ def test_liveness_releases_every_intermediate_once_and_never_an_output():
 
 
 @pytest.mark.parametrize("name", sorted(passes.PASSES))
-def test_results_are_identical_with_each_pass_off(name):
+def test_results_are_identical_with_each_pass_toggled(name, monkeypatch):
+    # each pass flipped from its default (off for a default pass, on for one that is off by default, buffers),
+    # and its default restored afterwards (not forced on: that would leak an off-by-default pass into later tests)
+    default = passes.is_enabled(name)
+    if name == "buffers":  # plan this test's small values too (the default leaves values under 32 KiB alone)
+        from ember.graph.passes import buffers
+
+        monkeypatch.setattr(buffers, "MIN_BYTES", 0)
     w = ember.Variable(np.linspace(0, 1, 9, dtype="float32").reshape(3, 3))
 
     def step(x):
@@ -92,15 +99,19 @@ def test_results_are_identical_with_each_pass_off(name):
         w.grad = None
         return loss, g
 
-    fn_on = ember.function(step)
-    on = fn_on(X), fn_on(X)  # trace (eager), then replay
-    passes.set_enabled(name, False)
+    fn_default = ember.function(step)
+    on = fn_default(X), fn_default(X)  # trace (eager), then replay
+    assert (name in fn_default.get_concrete_function(X).pass_stats) == default
+    passes.set_enabled(name, not default)
     try:
         fn = ember.function(step)
         off = fn(X), fn(X)
-        assert name not in fn.get_concrete_function(X).pass_stats
+        stats = fn.get_concrete_function(X).pass_stats
+        assert (name in stats) == (not default)
+        if name == "buffers":
+            assert stats["buffers"] > 0  # the pass did plan something here
     finally:
-        passes.set_enabled(name, True)
+        passes.set_enabled(name, default)
     for (la, ga), (lb, gb) in zip(on, off, strict=True):
         np.testing.assert_array_equal(la.numpy(), lb.numpy())
         np.testing.assert_array_equal(ga.numpy(), gb.numpy())
