@@ -153,12 +153,18 @@ def relu_(y):
     if zeros is None:
         zeros = _RELU_ZEROS[y.dtype] = np.zeros(_RELU_BLOCK, y.dtype)
         zeros.flags.writeable = False
+    return _blockwise_(np.maximum, y, zeros)
+
+
+def _blockwise_(ufunc, y, block):
+    """``ufunc(y, block)`` in place, ``y`` (C-contiguous NumPy) seen as rows of ``len(block)`` elements and a tail."""
+    n = y.size
     flat = y.reshape(-1)  # a view: y is C-contiguous
-    m = n - n % _RELU_BLOCK
-    head = flat[:m].reshape(-1, _RELU_BLOCK)
-    np.maximum(head, zeros, out=head)
+    m = n - n % block.size
+    head = flat[:m].reshape(-1, block.size)
+    ufunc(head, block, out=head)
     if m < n:
-        np.maximum(flat[m:], zeros[: n - m], out=flat[m:])
+        ufunc(flat[m:], block[: n - m], out=flat[m:])
     return y
 
 
@@ -176,14 +182,8 @@ def add_row_(y, row):
     if not short or type(y) is not np.ndarray or not y.flags.c_contiguous or y.shape[-1] != c or row.dtype != y.dtype:
         y += row
         return y
-    tiled = np.tile(row, _RELU_BLOCK // c)
-    flat = y.reshape(-1)
-    m = n - n % _RELU_BLOCK  # n and m are multiples of c: every block starts at channel 0
-    head = flat[:m].reshape(-1, _RELU_BLOCK)
-    np.add(head, tiled, out=head)
-    if m < n:
-        np.add(flat[m:], tiled[: n - m], out=flat[m:])
-    return y
+    # n is a multiple of c and c divides the block: every block, and the tail, starts at channel 0
+    return _blockwise_(np.add, y, np.tile(row, _RELU_BLOCK // c))
 
 
 def matmul_tn(a, b):

@@ -78,8 +78,16 @@ SAVES_OUTPUT = frozenset({U.Exp, U.Sqrt, U.Rsqrt, U.Reciprocal, M.Pow, A.Sigmoid
 
 
 class ElementwiseChain(Function):
-    # program: one (cls, kwargs, needs_grad, refs, inplace) per member, in order. refs[j] is the index of
-    # the fused node's input for the member's j-th operand, or -1 for the previous member's output.
+    """A linear chain of elementwise ops (:data:`ELEMENTWISE`) run as one node; made only by graph mode's
+    elementwise-chain fusion pass (ember/graph/passes/elementwise_fusion.py).
+
+    ``program``: one ``(cls, kwargs, needs_grad, refs, inplace)`` per member, in order; ``refs[j]`` is the
+    index in ``inputs`` of the member's ``j``-th operand, or ``-1`` for the previous member's output.
+    ``inplace`` members write into that output's buffer (NumPy ``out=``) when this node made it. The result
+    has the last member's shape and dtype (operands broadcast as each op does); the backward runs the
+    members' own backwards in reverse order, so values and gradients are bit-identical to the unfused nodes.
+    """
+
     def forward(self, *inputs, program):
         prev, ctxs = None, []
         for cls, kwargs, needs, refs, inplace in program:

@@ -21,7 +21,15 @@ from ember.ops.linalg import MatMul
 
 
 class MatMulBiasAct(Function):
-    # activation(matmul(x, kernel) + bias): MatMul's forward, the in-place epilogue, MatMul's backward.
+    """``activation(x @ kernel + bias)`` as one node: ``MatMul``'s forward, the in-place bias + activation
+    epilogue of :func:`ember.ops.fused.dense`, then ``MatMul``'s own backward.
+
+    Shapes: ``x`` ``(..., in)``, ``kernel`` ``(in, units)``, ``bias`` any shape broadcasting into the product
+    without changing its shape or dtype (the pass checks this); returns ``(..., units)``, the product's dtype.
+    ``activation``: ``'linear'``, ``'relu'``, ``'sigmoid'`` or ``'tanh'``. Made only by graph mode's
+    bias-activation fusion pass; bit-identical to the unfused ``MatMul -> Add -> act`` nodes.
+    """
+
     def forward(self, x, kernel, bias, activation="linear"):
         mm = MatMul()
         mm.needs_grad = self.needs_grad[:2]
@@ -39,7 +47,14 @@ class MatMulBiasAct(Function):
 
 
 class ConvAddAct(ConvBiasAct):
-    # ConvBiasAct's forward; the backward hands Conv the activation's gradient as the unfused Add would.
+    """``activation(conv(x, w) + b)`` as one node: :class:`~ember.ops.conv_fused.ConvBiasAct`'s forward, and
+    a backward that reduces the bias gradient as the unfused ``Add`` does before ``Conv``'s own backward.
+
+    Shapes as ``ConvBiasAct`` (channels-last ``x`` ``(batch, *spatial, in)``, ``w`` ``(*kernel, in/groups,
+    filters)``, ``b`` broadcasting into the output); made only by graph mode's bias-activation fusion pass;
+    bit-identical to the unfused ``Conv -> Add -> act`` nodes.
+    """
+
     def forward(self, x, w, b, geo, groups, activation="linear"):
         self.bias_shape = b.shape
         return super().forward(x, w, b, geo, groups, activation)

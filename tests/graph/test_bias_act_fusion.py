@@ -4,33 +4,13 @@ import numpy as np
 import pytest
 
 import ember
-from ember.graph import passes
+from tests.graph.fusion_helpers import assert_outputs_equal, run_traced
 
 ACTS = {None: lambda z: z, "relu": ember.ops.relu, "sigmoid": ember.ops.sigmoid, "tanh": ember.ops.tanh}
 
 
 def _ops(graph):
     return [n.name for n in graph.nodes if n.kind == "op"]
-
-
-def _run(step, args, off=()):
-    """(concrete function, trace-call results, replay results) with the passes in ``off`` turned off."""
-    for name in off:
-        passes.set_enabled(name, False)
-    try:
-        fn = ember.function(step)
-        first = fn(*args)
-        return fn.get_concrete_function(*args), first, fn(*args)
-    finally:
-        for name in off:
-            passes.set_enabled(name, True)
-
-
-def _equal(a, b):
-    for x, y in zip(a, b, strict=True):
-        assert (x is None) == (y is None)
-        if x is not None:
-            np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
 def _dense_step(shape, units, dtype, act, bias_first=False):
@@ -55,13 +35,13 @@ def _dense_step(shape, units, dtype, act, bias_first=False):
                                                     ((5, 4), "float64", True)])
 def test_matmul_bias_activation_is_one_node_bit_identical_to_unfused(act, shape, dtype, bias_first):
     step, x = _dense_step(shape, 7, dtype, act, bias_first)
-    c, first, on = _run(step, [x])
-    _, _, off = _run(step, [x], off=["bias_act_fusion", "elementwise_fusion", "fusion"])
+    c, first, on = run_traced(step, [x])
+    _, _, off = run_traced(step, [x], off=["bias_act_fusion", "elementwise_fusion", "fusion"])
     assert c.pass_stats["bias_act_fusion"] == 1
     assert "MatMulBiasAct" in _ops(c.graph) and "MatMul" not in _ops(c.graph) and "Add" not in _ops(c.graph)
     assert len(c.graph.nodes) < len(c.unoptimized_graph.nodes)
-    _equal(on, off)
-    _equal(on, first)  # the trace call ran eagerly
+    assert_outputs_equal(on, off)
+    assert_outputs_equal(on, first)  # the trace call ran eagerly
 
 
 @pytest.mark.parametrize("act", ["relu", None, "tanh"])
@@ -78,11 +58,11 @@ def test_conv_bias_activation_is_one_node_bit_identical_to_unfused(act):
         return [loss, *grads]
 
     x = ember.tensor(rng.standard_normal((2, 6, 6, 2)).astype("float32"), requires_grad=True)
-    c, first, on = _run(step, [x])
-    _, _, off = _run(step, [x], off=["bias_act_fusion", "elementwise_fusion", "fusion"])
+    c, first, on = run_traced(step, [x])
+    _, _, off = run_traced(step, [x], off=["bias_act_fusion", "elementwise_fusion", "fusion"])
     assert c.pass_stats["bias_act_fusion"] == 1 and "ConvAddAct" in _ops(c.graph) and "Conv" not in _ops(c.graph)
-    _equal(on, off)
-    _equal(on, first)
+    assert_outputs_equal(on, off)
+    assert_outputs_equal(on, first)
 
 
 def test_forward_only_group_without_backward_nodes_is_fused():
@@ -94,7 +74,7 @@ def test_forward_only_group_without_backward_nodes_is_fused():
         with ember.no_grad():
             return ember.ops.relu(ember.ops.matmul(t, w) + b)
 
-    c, first, on = _run(predict, [x])
+    c, first, on = run_traced(predict, [x])
     assert c.pass_stats["bias_act_fusion"] == 1 and c.graph.count("grad") == 0
     np.testing.assert_array_equal(on.numpy(), first.numpy())
 
@@ -112,9 +92,9 @@ def _negative(body):
         w.grad = b.grad = None
         return [*outs, *grads]
 
-    c, _, on = _run(step, [x])
-    _, _, off = _run(step, [x], off=["bias_act_fusion"])
-    _equal(on, off)
+    c, _, on = run_traced(step, [x])
+    _, _, off = run_traced(step, [x], off=["bias_act_fusion"])
+    assert_outputs_equal(on, off)
     return c
 
 

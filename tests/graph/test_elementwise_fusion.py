@@ -4,29 +4,10 @@ import numpy as np
 import pytest
 
 import ember
-from ember.graph import passes
 from ember.ops.fused_chain import ElementwiseChain
+from tests.graph.fusion_helpers import assert_outputs_equal, run_traced
 
 ops = ember.ops
-
-
-def _run(step, args, off=()):
-    for name in off:
-        passes.set_enabled(name, False)
-    try:
-        fn = ember.function(step)
-        first = fn(*args)
-        return fn.get_concrete_function(*args), first, fn(*args)
-    finally:
-        for name in off:
-            passes.set_enabled(name, True)
-
-
-def _equal(a, b):
-    for x, y in zip(a, b, strict=True):
-        assert (x is None) == (y is None)
-        if x is not None:
-            np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
 def _chain_nodes(graph):
@@ -65,27 +46,27 @@ def test_chain_is_one_node_bit_identical_to_unfused(fn, xshape, bshape, dtype):
     x = ember.tensor(rng.standard_normal(xshape).astype(dtype), requires_grad=True)
     b = ember.tensor(rng.standard_normal(bshape).astype(dtype), requires_grad=True)
     step = _step(fn, x, b)
-    c, first, on = _run(step, [x, b])
-    _, _, off = _run(step, [x, b], off=["elementwise_fusion"])
+    c, first, on = run_traced(step, [x, b])
+    _, _, off = run_traced(step, [x, b], off=["elementwise_fusion"])
     assert c.pass_stats["elementwise_fusion"] >= 2 and _chain_nodes(c.graph)
     assert c.graph.count("grad") < c.unoptimized_graph.count("grad")
-    _equal(on, off)
-    _equal(on, first)  # the trace call ran eagerly
-    _equal(on, _step(fn, x, b)(x, b))  # and equals eager mode again
+    assert_outputs_equal(on, off)
+    assert_outputs_equal(on, first)  # the trace call ran eagerly
+    assert_outputs_equal(on, _step(fn, x, b)(x, b))  # and equals eager mode again
 
 
 def test_chain_writes_intermediates_into_one_buffer_where_no_backward_needs_them():
     x = ember.tensor(np.linspace(-2, 2, 12, dtype="float32").reshape(3, 4), requires_grad=True)
     b = ember.tensor(np.full(4, 0.25, "float32"), requires_grad=True)
-    c, _, on = _run(_step(soft, x, b), [x, b])
-    _, _, off = _run(_step(soft, x, b), [x, b], off=["elementwise_fusion"])
+    c, _, on = run_traced(_step(soft, x, b), [x, b])
+    _, _, off = run_traced(_step(soft, x, b), [x, b], off=["elementwise_fusion"])
     programs = [n.attrs["kwargs"]["program"] for n in _chain_nodes(c.graph)]
     inplace = {step[0].__name__: step[4] for p in programs for step in p}
     # Add -> Tanh -> Exp -> Neg -> Sub -> Sqrt -> Div: a member writes into its input's buffer unless the
     # producer's backward reads that buffer (Tanh's, Exp's outputs) or the member saves its inputs (Div)
     assert {k: inplace[k] for k in ("Tanh", "Exp", "Neg", "Sub", "Sqrt", "Div")} == {
         "Tanh": True, "Exp": False, "Neg": False, "Sub": True, "Sqrt": True, "Div": False}
-    _equal(on, off)
+    assert_outputs_equal(on, off)
 
 
 def _negative(body, x):
@@ -96,9 +77,9 @@ def _negative(body, x):
         t.grad = None
         return [*outs, g]
 
-    c, _, on = _run(step, [x])
-    _, _, off = _run(step, [x], off=["elementwise_fusion"])
-    _equal(on, off)
+    c, _, on = run_traced(step, [x])
+    _, _, off = run_traced(step, [x], off=["elementwise_fusion"])
+    assert_outputs_equal(on, off)
     return c
 
 
@@ -133,9 +114,9 @@ def test_in_place_update_between_members_blocks_the_chain():
         v.assign(v + 1.0)  # an effect between the two members (it could change an operand)
         return [ops.tanh(h) + v]
 
-    c, _, on = _run(step, [X])  # v: 1 -> 2 (trace) -> 3 (replay)
+    c, _, on = run_traced(step, [X])  # v: 1 -> 2 (trace) -> 3 (replay)
     v.assign(np.ones(4, "float32"))
-    _, _, off = _run(step, [X], off=["elementwise_fusion"])
+    _, _, off = run_traced(step, [X], off=["elementwise_fusion"])
     assert "Mul" in [n.name for n in c.graph.nodes]
     np.testing.assert_array_equal(on[0].numpy(), off[0].numpy())
     assert (v.numpy() == 3.0).all()
@@ -146,11 +127,11 @@ def test_random_draws_stay_fresh_and_in_order():
         return [ops.tanh(ops.dropout(t, 0.5) * 2.0 + 1.0)]
 
     ember.utils.set_random_seed(7)
-    c, _, on = _run(step, [X])
+    c, _, on = run_traced(step, [X])
     ember.utils.set_random_seed(7)
-    _, _, off = _run(step, [X], off=["elementwise_fusion"])
+    _, _, off = run_traced(step, [X], off=["elementwise_fusion"])
     assert _chain_nodes(c.graph) and any(n.kind == "random" for n in c.graph.nodes)
-    _equal(on, off)
+    assert_outputs_equal(on, off)
 
 
 def test_chain_whose_backward_runs_twice_is_not_fused():
@@ -164,11 +145,11 @@ def test_chain_whose_backward_runs_twice_is_not_fused():
         t.grad = None
         return [y, g]
 
-    c, first, on = _run(step, [X])
-    _, _, off = _run(step, [X], off=["elementwise_fusion"])
+    c, first, on = run_traced(step, [X])
+    _, _, off = run_traced(step, [X], off=["elementwise_fusion"])
     assert c.pass_stats["elementwise_fusion"] == 0 and not _chain_nodes(c.graph)
-    _equal(on, off)
-    _equal(on, first)
+    assert_outputs_equal(on, off)
+    assert_outputs_equal(on, first)
 
 
 @pytest.mark.parametrize("inplace", [True, False])
